@@ -1,0 +1,56 @@
+//! The library's one error type, and the only table that maps it to the
+//! vendor's codes: `TIMResult` (synchronous return values, 0 or negative) and
+//! `TIMErrCode` (the `code` given to a `TIMCommCallback`, 0 or positive).
+
+use crate::ffi::def::TIMResult;
+use crate::ffi::error_code::TIMErrCode;
+
+/// Why a call was refused or failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A NULL, over-long, non-UTF-8 or out-of-range argument.
+    InvalidParam,
+    /// JSON that does not parse, is nested too deep, or has the wrong shape.
+    InvalidJson,
+    /// The conversation does not exist.
+    ConvNotFound,
+    /// A bug caught inside the library (a panic).
+    Internal,
+}
+
+impl Error {
+    /// The synchronous return value for a refused call.
+    ///
+    /// A caught panic has no `TIMResult` of its own in the vendor's enum; it
+    /// is answered with `TIM_ERR_PARAM` (documented in the README).
+    pub fn result_code(self) -> i32 {
+        (match self {
+            Error::InvalidParam | Error::Internal => TIMResult::TIM_ERR_PARAM,
+            Error::InvalidJson => TIMResult::TIM_ERR_JSON,
+            Error::ConvNotFound => TIMResult::TIM_ERR_CONV,
+        }) as i32
+    }
+
+    /// The code given to a callback for a failure found after the call was
+    /// accepted.
+    pub fn callback_code(self) -> i32 {
+        (match self {
+            Error::InvalidParam => TIMErrCode::ERR_INVALID_PARAMETERS,
+            Error::InvalidJson => TIMErrCode::ERR_INVALID_JSON,
+            Error::ConvNotFound => TIMErrCode::ERR_INVALID_CONVERSATION,
+            Error::Internal => TIMErrCode::ERR_SDK_INTERNAL_ERROR,
+        }) as i32
+    }
+
+    /// The `desc` given to a callback with [`Error::callback_code`].
+    pub fn callback_desc(self) -> &'static std::ffi::CStr {
+        match self {
+            Error::InvalidParam => c"invalid parameters",
+            Error::InvalidJson => c"invalid json",
+            Error::ConvNotFound => c"conversation not found",
+            Error::Internal => c"internal error",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,79 @@
+//! Argument decoding and the panic guard shared by every exported function.
+
+use std::ffi::{c_char, c_int};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::{Error, Result};
+use crate::model::ConvType;
+
+use super::def::TIMResult;
+
+/// Longest `conv_id` accepted, in bytes (the vendor's user ids are at most 32
+/// bytes, group ids 48; its user-id buffers are 128 bytes).
+pub const MAX_CONV_ID: usize = 128;
+
+/// Longest JSON parameter accepted, in bytes (the vendor's messages are at
+/// most 12 KB).
+pub const MAX_JSON_PARAM: usize = 64 * 1024;
+
+/// Runs `f`, turning its result into a `TIMResult`. A panic inside is caught
+/// here and answered with `TIM_ERR_PARAM`: it never unwinds into C.
+pub fn guard(f: impl FnOnce() -> Result<()>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => TIMResult::TIM_SUCC as c_int,
+        Ok(Err(e)) => e.result_code(),
+        Err(_) => Error::Internal.result_code(),
+    }
+}
+
+/// Runs `f` for a function that returns nothing, catching any panic.
+pub fn guard_void(f: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(f));
+}
+
+/// A string argument: not NULL, at most `max` bytes (nothing past `max + 1`
+/// bytes is read), valid UTF-8. Otherwise `InvalidParam`.
+///
+/// # Safety
+/// `p` is NULL or points to memory readable up to its NUL byte or to
+/// `max + 1` bytes, whichever comes first, that stays valid for `'a`.
+pub unsafe fn str_arg<'a>(p: *const c_char, max: usize) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(Error::InvalidParam);
+    }
+    // SAFETY: the caller's promise; strnlen reads at most max + 1 bytes.
+    let len = unsafe { libc::strnlen(p, max + 1) };
+    if len > max {
+        return Err(Error::InvalidParam);
+    }
+    // SAFETY: `len` bytes from `p` were just read by strnlen.
+    let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    std::str::from_utf8(bytes).map_err(|_| Error::InvalidParam)
+}
+
+/// A `conv_id`: as [`str_arg`] with [`MAX_CONV_ID`], and not empty.
+///
+/// # Safety
+/// As for [`str_arg`].
+pub unsafe fn conv_id_arg<'a>(p: *const c_char) -> Result<&'a str> {
+    // SAFETY: forwarded.
+    let s = unsafe { str_arg(p, MAX_CONV_ID) }?;
+    if s.is_empty() {
+        return Err(Error::InvalidParam);
+    }
+    Ok(s)
+}
+
+/// A JSON text argument: as [`str_arg`] with [`MAX_JSON_PARAM`].
+///
+/// # Safety
+/// As for [`str_arg`].
+pub unsafe fn json_arg<'a>(p: *const c_char) -> Result<&'a str> {
+    // SAFETY: forwarded.
+    unsafe { str_arg(p, MAX_JSON_PARAM) }
+}
+
+/// A `conv_type`: only `kTIMConv_C2C` and `kTIMConv_Group`.
+pub fn conv_type_arg(v: c_int) -> Result<ConvType> {
+    ConvType::try_from(v).map_err(|_| Error::InvalidParam)
+}

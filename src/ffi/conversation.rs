@@ -1,0 +1,146 @@
+//! `TIMConversationManager.h`: the conversation functions, their events and
+//! enums. (Its JSON keys come from `crate::model::keys`.)
+
+use std::ffi::{c_char, c_int, c_void};
+
+use super::args::{conv_id_arg, conv_type_arg, guard, guard_void, json_arg};
+use super::callback::{ConvEventListener, Reply};
+use super::def::{ConvTypeParam, TIMCommCallback};
+use crate::sdk::sdk;
+
+/// What happened to the conversations in a `TIMConvEventCallback`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TIMConvEvent {
+    /// Conversations were created: `json_conv_array` is an array of ConvInfo.
+    kTIMConvEvent_Add = 0,
+    /// Conversations were deleted: an array of their last ConvInfo.
+    kTIMConvEvent_Del = 1,
+    /// Conversations changed: an array of their ConvInfo.
+    kTIMConvEvent_Update = 2,
+    /// The server sync of the conversation list started (`""`; never sent by this library).
+    kTIMConvEvent_Start = 3,
+    /// The server sync of the conversation list ended (`""`; never sent by this library).
+    kTIMConvEvent_Finish = 4,
+}
+
+/// Conversation mark bits (`conv_mark_array`); apps may use bits 32 to 63.
+#[repr(C)]
+pub enum TIMConversationMarkType {
+    kTIMConversationMarkTypeStar = 0x1,
+    kTIMConversationMarkTypeUnread = 0x2,
+    kTIMConversationMarkTypeFold = 0x4,
+    kTIMConversationMarkTypeHide = 0x8,
+}
+
+/// Kinds of @-mention in `conv_group_at_info_array`.
+#[repr(C)]
+pub enum TIMGroupAtType {
+    kTIMGroup_At_Me = 1,
+    kTIMGroup_At_All = 2,
+    kTIMGroup_At_All_At_ME = 3,
+}
+
+/// An `enum TIMConvEvent` parameter, as a plain integer.
+pub type ConvEventParam = c_int;
+
+/// The global conversation event callback, run on the SDK's callback thread.
+/// `json_conv_array` is valid only until the callback returns.
+pub type TIMConvEventCallback =
+    Option<unsafe extern "C" fn(conv_event: ConvEventParam, json_conv_array: *const c_char, user_data: *const c_void)>;
+
+/// Sets the conversation event callback (one slot: a later call replaces the
+/// earlier one; NULL clears it). Once this returns, no event reaches the
+/// replaced callback; events still queued go to the new one.
+///
+/// Called from any thread but the callback thread, it waits for a delivery
+/// to the old callback that is under way; from inside a callback it does not.
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvEventCallback(cb: TIMConvEventCallback, user_data: *const c_void) {
+    guard_void(|| sdk().set_conv_event_listener(ConvEventListener::new(cb, user_data)))
+}
+
+/// Creates the conversation, or gets it if it exists. `cb` gets its ConvInfo
+/// object; a new conversation also fires `kTIMConvEvent_Add` (first).
+///
+/// `conv_id`: 1 to 128 bytes of UTF-8. `conv_type`: `kTIMConv_C2C` or
+/// `kTIMConv_Group`. Otherwise `TIM_ERR_PARAM`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvCreate(
+    conv_id: *const c_char,
+    conv_type: ConvTypeParam,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        // SAFETY: `conv_id` is the caller's C string (NULL is checked).
+        let id = unsafe { conv_id_arg(conv_id) }?;
+        let ty = conv_type_arg(conv_type)?;
+        sdk().conv_create(ty, id, Reply::new(cb, user_data))
+    })
+}
+
+/// Deletes the conversation with its draft and everything attached to it.
+/// `cb` gets code 0 and `""`, after `kTIMConvEvent_Del` with the deleted
+/// conversation's last ConvInfo. A conversation that does not exist: the
+/// call returns `TIM_SUCC` and `cb` gets `ERR_INVALID_CONVERSATION` (6004).
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvDelete(
+    conv_id: *const c_char,
+    conv_type: ConvTypeParam,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        // SAFETY: as in TIMConvCreate.
+        let id = unsafe { conv_id_arg(conv_id) }?;
+        let ty = conv_type_arg(conv_type)?;
+        sdk().conv_delete(ty, id, Reply::new(cb, user_data))
+    })
+}
+
+/// Lists every conversation: `cb` gets a JSON array of ConvInfo, pinned
+/// first, then the most recently activated first (`conv_active_time`
+/// descending). The list is the state when the call was made.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvGetConvList(cb: TIMCommCallback, user_data: *const c_void) -> c_int {
+    guard(|| sdk().conv_list(Reply::new(cb, user_data)))
+}
+
+/// Sets the conversation's draft (synchronous) and moves the conversation to
+/// the top of its class; fires `kTIMConvEvent_Update`.
+///
+/// `json_draft_param`: an object with `draft_msg` (an object holding a
+/// `message_elem_array` array), optional `draft_user_define` (string) and
+/// `draft_edit_time` (unsigned integer; absent: now), at most 64 KiB and 100
+/// levels deep. It comes back as `conv_draft` exactly as given.
+/// Returns `TIM_ERR_PARAM`, `TIM_ERR_JSON` or (no such conversation)
+/// `TIM_ERR_CONV`, checked in that order.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvSetDraft(
+    conv_id: *const c_char,
+    conv_type: ConvTypeParam,
+    json_draft_param: *const c_char,
+) -> c_int {
+    guard(|| {
+        // SAFETY: as in TIMConvCreate, for both strings.
+        let id = unsafe { conv_id_arg(conv_id) }?;
+        let ty = conv_type_arg(conv_type)?;
+        // SAFETY: as above.
+        let draft = unsafe { json_arg(json_draft_param) }?;
+        sdk().conv_set_draft(ty, id, draft)
+    })
+}
+
+/// Removes the conversation's draft (synchronous) without moving it; fires
+/// `kTIMConvEvent_Update` if there was a draft. No such conversation:
+/// `TIM_ERR_CONV`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvCancelDraft(conv_id: *const c_char, conv_type: ConvTypeParam) -> c_int {
+    guard(|| {
+        // SAFETY: as in TIMConvCreate.
+        let id = unsafe { conv_id_arg(conv_id) }?;
+        let ty = conv_type_arg(conv_type)?;
+        sdk().conv_cancel_draft(ty, id)
+    })
+}

@@ -1,0 +1,248 @@
+//! Hand-written JSON output and input checks.
+//!
+//! Output is written straight into a `Vec<u8>`: constant fragments (joined at
+//! compile time by [`frag!`]), integers formatted by [`write_u64`], strings by
+//! [`write_str`]. Input JSON from C is checked with [`check_depth`] before any
+//! parser sees it, and caller-supplied objects that are stored (drafts) are
+//! kept as their compact text ([`minify`]), so they come back exactly as given.
+
+/// Total length of `parts`, for [`frag!`].
+pub const fn total_len(parts: &[&str]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < parts.len() {
+        n += parts[i].len();
+        i += 1;
+    }
+    n
+}
+
+/// `parts` joined into one array, for [`frag!`].
+pub const fn join<const N: usize>(parts: &[&str]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut k = 0;
+    let mut i = 0;
+    while i < parts.len() {
+        let b = parts[i].as_bytes();
+        let mut j = 0;
+        while j < b.len() {
+            out[k] = b[j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Joins string constants (key names from [`super::keys`] among them) into
+/// one `&'static [u8]` at compile time.
+macro_rules! frag {
+    ($($part:expr),+ $(,)?) => {{
+        const PARTS: &[&str] = &[$($part),+];
+        const N: usize = $crate::model::json::total_len(PARTS);
+        const BYTES: [u8; N] = $crate::model::json::join::<N>(PARTS);
+        &BYTES as &'static [u8]
+    }};
+}
+pub(crate) use frag;
+
+const DIGITS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends the decimal form of `v`.
+#[inline]
+pub fn write_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i] = DIGITS[d];
+        buf[i + 1] = DIGITS[d + 1];
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i] = DIGITS[d];
+        buf[i + 1] = DIGITS[d + 1];
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends the decimal form of `v`.
+#[inline]
+pub fn write_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, v.unsigned_abs());
+}
+
+/// True when `s` can be written between quotes as it is (no `"`, `\` or
+/// control character).
+#[inline]
+pub fn is_plain(s: &str) -> bool {
+    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
+/// Appends `s` as a JSON string, quotes included.
+#[inline]
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    write_str_body(out, s);
+    out.push(b'"');
+}
+
+/// Appends the escaped content of `s`, without quotes.
+pub fn write_str_body(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Deepest nesting of arrays and objects accepted in JSON input.
+pub const MAX_DEPTH: usize = 100;
+
+/// Checks that no array or object in `text` is nested deeper than
+/// [`MAX_DEPTH`], without recursion, so hostile input cannot exhaust the
+/// stack of the parser that runs after it. Says nothing about syntax.
+pub fn check_depth(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    for &b in text.as_bytes() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
+/// `text` (valid JSON) without the white space between tokens. Strings and
+/// numbers are copied byte for byte.
+pub fn minify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_str = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+            out.push(c);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            if c == '"' {
+                in_str = true;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_round_trip() {
+        for v in [0u64, 9, 10, 99, 100, 12345, u64::MAX, 1 << 53, (1 << 53) + 1] {
+            let mut out = Vec::new();
+            write_u64(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+        }
+        let mut out = Vec::new();
+        write_i64(&mut out, i64::MIN);
+        assert_eq!(out, i64::MIN.to_string().as_bytes());
+    }
+
+    #[test]
+    fn strings_escape_like_serde() {
+        for s in ["plain", "q\"b\\s", "\u{1}\u{1f}\n\t\r\u{8}\u{c}", "中文 ✓", ""] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back, s);
+        }
+        assert!(is_plain("user_1"));
+        assert!(!is_plain("a\"b"));
+        assert!(!is_plain("a\nb"));
+    }
+
+    #[test]
+    fn depth_limit_ignores_brackets_in_strings() {
+        let deep = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(check_depth(&deep));
+        let deeper = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(!check_depth(&deeper));
+        let in_string = format!("[\"{}\\\"{}\"]", "[".repeat(500), "{".repeat(500));
+        assert!(check_depth(&in_string));
+    }
+
+    #[test]
+    fn minify_keeps_tokens() {
+        let text = "{ \"a\" : [ 1 , 2.50e3 ],\n \"b\" : \" x \\\" y \" }";
+        assert_eq!(minify(text), "{\"a\":[1,2.50e3],\"b\":\" x \\\" y \"}");
+    }
+
+    #[test]
+    fn frag_joins_at_compile_time() {
+        let f = frag!("{\"", super::super::keys::kTIMConvId, "\":");
+        assert_eq!(f, b"{\"conv_id\":");
+    }
+}

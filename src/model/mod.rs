@@ -1,0 +1,9 @@
+//! JSON shapes: the vendor's key strings, the conversation record and its
+//! ConvInfo writer, and the checks on JSON that comes in from C. No FFI types.
+
+pub mod conv;
+pub mod draft;
+pub mod json;
+pub mod keys;
+
+pub use conv::{Conv, ConvType, PINNED_BIT};

@@ -1,0 +1,171 @@
+//! The conversation store: conversations, their order, and the rules that
+//! change them. Pure Rust: no locks, threads or callbacks (the caller holds
+//! the store's lock and queues what the change produced).
+//!
+//! Two indexes: a hash map per conversation type from id to order key, for
+//! O(1) lookups by `&str`, and an ordered map from order key to the
+//! conversation, whose reverse order is the list order, so a list never sorts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::model::{Conv, ConvType};
+
+#[derive(Default)]
+pub struct Store {
+    /// Per [`ConvType::index`]: id → order key.
+    by_id: [HashMap<Arc<str>, u64>; 2],
+    /// Order key → conversation. Iterated in reverse, this is the list.
+    order: BTreeMap<u64, Arc<Conv>>,
+    /// The last activation sequence handed out.
+    seq: u64,
+}
+
+/// What [`Store::create`] found or made.
+pub enum Created {
+    New(Arc<Conv>),
+    Existing(Arc<Conv>),
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn key_of(&self, ty: ConvType, id: &str) -> Option<u64> {
+        self.by_id[ty.index()].get(id).copied()
+    }
+
+    pub fn get(&self, ty: ConvType, id: &str) -> Option<&Arc<Conv>> {
+        self.key_of(ty, id).and_then(|k| self.order.get(&k))
+    }
+
+    /// Creates the conversation, activated, or returns the existing one
+    /// unchanged.
+    pub fn create(&mut self, ty: ConvType, id: &str) -> Created {
+        if let Some(c) = self.get(ty, id) {
+            return Created::Existing(c.clone());
+        }
+        let id: Arc<str> = Arc::from(id);
+        let seq = self.next_seq();
+        let conv = Arc::new(Conv::new(ty, id.clone(), seq));
+        let key = conv.order_key();
+        self.by_id[ty.index()].insert(id, key);
+        self.order.insert(key, conv.clone());
+        Created::New(conv)
+    }
+
+    /// Removes the conversation with everything attached to it; returns its
+    /// last state.
+    pub fn delete(&mut self, ty: ConvType, id: &str) -> Result<Arc<Conv>> {
+        let key = self.by_id[ty.index()].remove(id).ok_or(Error::ConvNotFound)?;
+        self.order.remove(&key).ok_or(Error::Internal)
+    }
+
+    /// Applies `change` to the conversation and reindexes it; returns the new
+    /// version, or `None` (nothing changed) when `change` returns false.
+    /// `change` gets a fresh activation sequence when `activate` is set.
+    fn update(
+        &mut self,
+        ty: ConvType,
+        id: &str,
+        activate: bool,
+        change: impl FnOnce(&mut Conv) -> bool,
+    ) -> Result<Option<Arc<Conv>>> {
+        let old_key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
+        let mut arc = self.order.remove(&old_key).ok_or(Error::Internal)?;
+        let conv = Arc::make_mut(&mut arc);
+        let changed = change(conv);
+        if changed && activate {
+            let seq = self.next_seq();
+            conv.activate(seq);
+        }
+        let new_key = conv.order_key();
+        if new_key != old_key {
+            if let Some(k) = self.by_id[ty.index()].get_mut(id) {
+                *k = new_key;
+            }
+        }
+        self.order.insert(new_key, arc.clone());
+        Ok(changed.then_some(arc))
+    }
+
+    /// Stores a draft (already checked, see [`crate::model::draft`]) and
+    /// activates the conversation.
+    pub fn set_draft(&mut self, ty: ConvType, id: &str, draft: Box<str>) -> Result<Arc<Conv>> {
+        self.update(ty, id, true, |c| {
+            c.set_draft(Some(draft));
+            true
+        })?
+        .ok_or(Error::Internal)
+    }
+
+    /// Removes the draft without reordering. `Ok(None)`: there was none.
+    pub fn cancel_draft(&mut self, ty: ConvType, id: &str) -> Result<Option<Arc<Conv>>> {
+        self.update(ty, id, false, |c| {
+            let had = c.draft().is_some();
+            c.set_draft(None);
+            had
+        })
+    }
+
+    /// Every conversation, in list order (pinned first, then most recently
+    /// activated first). Cheap: one reference count per conversation.
+    pub fn snapshot(&self) -> Vec<Arc<Conv>> {
+        let mut out = Vec::with_capacity(self.order.len());
+        out.extend(self.order.values().rev().cloned());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(s: &Store) -> Vec<String> {
+        s.snapshot().iter().map(|c| c.id().to_string()).collect()
+    }
+
+    #[test]
+    fn newest_first_and_draft_activates_cancel_does_not() {
+        let mut s = Store::new();
+        for id in ["a", "b", "c"] {
+            s.create(ConvType::C2C, id);
+        }
+        assert_eq!(ids(&s), ["c", "b", "a"]);
+        s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
+        assert_eq!(ids(&s), ["a", "c", "b"]);
+        assert!(s.cancel_draft(ConvType::C2C, "a").unwrap().is_some());
+        assert!(s.cancel_draft(ConvType::C2C, "a").unwrap().is_none());
+        assert_eq!(ids(&s), ["a", "c", "b"]);
+    }
+
+    #[test]
+    fn types_are_separate_and_create_is_idempotent() {
+        let mut s = Store::new();
+        assert!(matches!(s.create(ConvType::C2C, "x"), Created::New(_)));
+        assert!(matches!(s.create(ConvType::Group, "x"), Created::New(_)));
+        assert!(matches!(s.create(ConvType::C2C, "x"), Created::Existing(_)));
+        assert_eq!(s.snapshot().len(), 2);
+        s.delete(ConvType::C2C, "x").unwrap();
+        assert_eq!(s.delete(ConvType::C2C, "x").err(), Some(Error::ConvNotFound));
+        assert_eq!(ids(&s), ["x"]);
+        assert_eq!(s.get(ConvType::Group, "x").unwrap().conv_type(), ConvType::Group);
+    }
+
+    #[test]
+    fn snapshot_is_not_changed_by_later_writes() {
+        let mut s = Store::new();
+        s.create(ConvType::C2C, "a");
+        let snap = s.snapshot();
+        s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
+        assert!(snap[0].draft().is_none());
+        assert!(s.get(ConvType::C2C, "a").unwrap().draft().is_some());
+    }
+}
