@@ -1,4 +1,5 @@
-//! Writes the C headers: cbindgen over each `src/ffi/*.rs` file for the
+//! Writes the C headers: cbindgen (settings in cbindgen.toml) over each
+//! `src/ffi/*.rs` file for the
 //! prototypes, enums and typedefs, plus the JSON key `#define`s from
 //! `src/model/keys.rs`. The output goes to `$OUT_DIR/include`; the test
 //! `tests/headers.rs` compares it with the committed `include/`.
@@ -133,25 +134,12 @@ fn key_defines(header: Header) -> String {
 }
 
 fn generate(gen: &Gen, root: &Path) -> String {
-    let mut cfg = cbindgen::Config {
-        language: cbindgen::Language::C,
-        cpp_compat: true,
-        include_guard: Some(gen.guard.to_string()),
-        no_includes: true,
-        includes: gen.includes.iter().map(|s| s.to_string()).collect(),
-        header: Some(format!("{NOTICE}\n\n{}", gen.intro)),
-        style: cbindgen::Style::Tag,
-        documentation: true,
-        documentation_style: cbindgen::DocumentationStyle::Doxy,
-        after_includes: gen.keys.map(key_defines),
-        ..Default::default()
-    };
-    cfg.function.prefix = Some("TIM_API".to_string());
-    cfg.enumeration.prefix_with_name = false;
+    let mut cfg = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    cfg.include_guard = Some(gen.guard.to_string());
+    cfg.includes = gen.includes.iter().map(|s| s.to_string()).collect();
+    cfg.header = Some(format!("{NOTICE}\n\n{}", gen.intro));
+    cfg.after_includes = gen.keys.map(key_defines);
     cfg.export.include = gen.export.iter().map(|s| s.to_string()).collect();
-    cfg.export.exclude = vec!["ConvTypeParam".into(), "ConvEventParam".into()];
-    cfg.export.rename.insert("ConvTypeParam".into(), "enum TIMConvType".into());
-    cfg.export.rename.insert("ConvEventParam".into(), "enum TIMConvEvent".into());
     let mut out = Vec::new();
     cbindgen::Builder::new()
         .with_config(cfg)
@@ -182,6 +170,7 @@ fn main() {
         }
     }
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src/model/keys.rs");
     println!("cargo:rerun-if-env-changed=TIMSDK_UPDATE_HEADERS");
 }
