@@ -49,7 +49,12 @@ impl Body {
 
 pub enum Job {
     /// A per-call `TIMCommCallback`.
-    Reply { reply: Reply, code: i32, desc: &'static CStr, body: Body },
+    Reply {
+        reply: Reply,
+        code: i32,
+        desc: &'static CStr,
+        body: Body,
+    },
     /// A global conversation event.
     ConvEvent { event: TIMConvEvent, body: Body },
     /// Ends the worker after everything queued before it.
@@ -71,7 +76,13 @@ struct SlotState<T> {
 
 impl<T: Copy> Slot<T> {
     fn new() -> Slot<T> {
-        Slot { state: Mutex::new(SlotState { current: None, delivering: false }), idle: Condvar::new() }
+        Slot {
+            state: Mutex::new(SlotState {
+                current: None,
+                delivering: false,
+            }),
+            idle: Condvar::new(),
+        }
     }
 
     /// Replaces the callback. Unless called from the worker itself (from
@@ -119,13 +130,20 @@ const KEEP_BUFFER: usize = 1 << 20;
 impl Dispatcher {
     pub fn start() -> Dispatcher {
         let (tx, rx) = crossbeam_channel::unbounded();
-        let listeners = Arc::new(Listeners { conv_event: Slot::new() });
+        let listeners = Arc::new(Listeners {
+            conv_event: Slot::new(),
+        });
         let l = listeners.clone();
         let handle = thread::Builder::new()
             .name("ImSDK-callback".into())
             .spawn(move || run(rx, l))
             .expect("cannot start the callback thread");
-        Dispatcher { tx, worker: handle.thread().id(), handle: Mutex::new(Some(handle)), listeners }
+        Dispatcher {
+            tx,
+            worker: handle.thread().id(),
+            handle: Mutex::new(Some(handle)),
+            listeners,
+        }
     }
 
     /// True on the worker thread (inside a callback).
@@ -141,13 +159,23 @@ impl Dispatcher {
 
     pub fn reply(&self, reply: Option<Reply>, body: Body) {
         if let Some(reply) = reply {
-            self.send(Job::Reply { reply, code: 0, desc: c"", body });
+            self.send(Job::Reply {
+                reply,
+                code: 0,
+                desc: c"",
+                body,
+            });
         }
     }
 
     pub fn reply_err(&self, reply: Option<Reply>, err: Error) {
         if let Some(reply) = reply {
-            self.send(Job::Reply { reply, code: err.callback_code(), desc: err.callback_desc(), body: Body::Empty });
+            self.send(Job::Reply {
+                reply,
+                code: err.callback_code(),
+                desc: err.callback_desc(),
+                body: Body::Empty,
+            });
         }
     }
 
@@ -173,7 +201,12 @@ fn run(rx: Receiver<Job>, listeners: Arc<Listeners>) {
     while let Ok(job) = rx.recv() {
         match job {
             Job::Stop => break,
-            Job::Reply { reply, code, desc, body } => {
+            Job::Reply {
+                reply,
+                code,
+                desc,
+                body,
+            } => {
                 buf.clear();
                 match catch_unwind(AssertUnwindSafe(|| body.render(&mut buf))) {
                     Ok(()) => reply.invoke(code, desc, &buf),

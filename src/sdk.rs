@@ -32,12 +32,17 @@ pub fn sdk() -> &'static Sdk {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Sdk {
     fn new() -> Sdk {
-        Sdk { store: Mutex::new(Store::new()), dispatcher: Dispatcher::start() }
+        Sdk {
+            store: Mutex::new(Store::new()),
+            dispatcher: Dispatcher::start(),
+        }
     }
 
     fn event(&self, event: TIMConvEvent, body: Body) {
@@ -81,7 +86,8 @@ impl Sdk {
             return Ok(());
         }
         let store = self.store.lock();
-        self.dispatcher.reply(reply, Body::ConvArray(store.snapshot()));
+        self.dispatcher
+            .reply(reply, Body::ConvArray(store.snapshot()));
         Ok(())
     }
 

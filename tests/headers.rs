@@ -20,7 +20,12 @@ fn short_diff(committed: &str, fresh: &str) -> String {
     for i in 0..a.len().max(b.len()) {
         let (x, y) = (a.get(i).copied(), b.get(i).copied());
         if x != y {
-            out += &format!("  line {}:\n    committed: {:?}\n    generated: {:?}\n", i + 1, x, y);
+            out += &format!(
+                "  line {}:\n    committed: {:?}\n    generated: {:?}\n",
+                i + 1,
+                x,
+                y
+            );
             shown += 1;
             if shown == 5 {
                 out += "  ...\n";
@@ -40,7 +45,9 @@ fn committed_headers_match_a_fresh_generation() {
         let fresh = std::fs::read_to_string(fresh_dir.join(name)).expect("generated header");
         match std::fs::read_to_string(committed_dir.join(name)) {
             Ok(committed) if committed == fresh => {}
-            Ok(committed) => problems += &format!("{name} differs:\n{}", short_diff(&committed, &fresh)),
+            Ok(committed) => {
+                problems += &format!("{name} differs:\n{}", short_diff(&committed, &fresh))
+            }
             Err(_) => problems += &format!("{name} is missing from include/\n"),
         }
     }
@@ -53,7 +60,10 @@ fn committed_headers_match_a_fresh_generation() {
 #[test]
 fn every_key_is_defined_once_with_its_exact_string() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
-    let all: String = HEADERS.iter().map(|h| std::fs::read_to_string(dir.join(h)).unwrap()).collect();
+    let all: String = HEADERS
+        .iter()
+        .map(|h| std::fs::read_to_string(dir.join(h)).unwrap())
+        .collect();
     for k in ImSDK::model::keys::TABLE {
         let line = format!("#define {} \"{}\"\n", k.name, k.value);
         assert_eq!(all.matches(&line).count(), 1, "{line}");

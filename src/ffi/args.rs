@@ -13,8 +13,8 @@ use super::def::TIMResult;
 pub const MAX_CONV_ID: usize = 128;
 
 /// Longest JSON parameter accepted, in bytes (the vendor's messages are at
-/// most 12 KB).
-pub const MAX_JSON_PARAM: usize = 64 * 1024;
+/// most 12 KB; this leaves room for any real draft).
+pub const MAX_JSON_PARAM: usize = 256 * 1024;
 
 /// Runs `f`, turning its result into a `TIMResult`. A panic inside is caught
 /// here and answered with `TIM_ERR_PARAM`: it never unwinds into C.

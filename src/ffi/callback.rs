@@ -37,7 +37,10 @@ pub struct Reply {
 impl Reply {
     /// `None` for a NULL callback: the call runs, nothing is called back.
     pub fn new(cb: TIMCommCallback, user_data: *const c_void) -> Option<Reply> {
-        cb.map(|f| Reply { f, user_data: UserData::new(user_data) })
+        cb.map(|f| Reply {
+            f,
+            user_data: UserData::new(user_data),
+        })
     }
 
     /// Calls the app. `json` must end with a NUL byte.
@@ -45,7 +48,14 @@ impl Reply {
         debug_assert_eq!(json.last(), Some(&0));
         // SAFETY: `f` is the app's function of the vendor's callback type;
         // both strings are NUL-terminated and outlive the call.
-        unsafe { (self.f)(code, desc.as_ptr(), json.as_ptr().cast(), self.user_data.as_ptr()) }
+        unsafe {
+            (self.f)(
+                code,
+                desc.as_ptr(),
+                json.as_ptr().cast(),
+                self.user_data.as_ptr(),
+            )
+        }
     }
 }
 
@@ -58,13 +68,22 @@ pub struct ConvEventListener {
 
 impl ConvEventListener {
     pub fn new(cb: TIMConvEventCallback, user_data: *const c_void) -> Option<ConvEventListener> {
-        cb.map(|f| ConvEventListener { f, user_data: UserData::new(user_data) })
+        cb.map(|f| ConvEventListener {
+            f,
+            user_data: UserData::new(user_data),
+        })
     }
 
     /// Calls the app. `json` must end with a NUL byte.
     pub fn invoke(&self, event: TIMConvEvent, json: &[u8]) {
         debug_assert_eq!(json.last(), Some(&0));
         // SAFETY: as for `Reply::invoke`.
-        unsafe { (self.f)(event as c_int, json.as_ptr().cast(), self.user_data.as_ptr()) }
+        unsafe {
+            (self.f)(
+                event as c_int,
+                json.as_ptr().cast(),
+                self.user_data.as_ptr(),
+            )
+        }
     }
 }

@@ -46,8 +46,13 @@ pub type ConvEventParam = c_int;
 
 /// The global conversation event callback, run on the SDK's callback thread.
 /// `json_conv_array` is valid only until the callback returns.
-pub type TIMConvEventCallback =
-    Option<unsafe extern "C" fn(conv_event: ConvEventParam, json_conv_array: *const c_char, user_data: *const c_void)>;
+pub type TIMConvEventCallback = Option<
+    unsafe extern "C" fn(
+        conv_event: ConvEventParam,
+        json_conv_array: *const c_char,
+        user_data: *const c_void,
+    ),
+>;
 
 /// Sets the conversation event callback (one slot: a later call replaces the
 /// earlier one; NULL clears it). Once this returns, no event reaches the
@@ -56,7 +61,10 @@ pub type TIMConvEventCallback =
 /// Called from any thread but the callback thread, it waits for a delivery
 /// to the old callback that is under way; from inside a callback it does not.
 #[no_mangle]
-pub unsafe extern "C" fn TIMSetConvEventCallback(cb: TIMConvEventCallback, user_data: *const c_void) {
+pub unsafe extern "C" fn TIMSetConvEventCallback(
+    cb: TIMConvEventCallback,
+    user_data: *const c_void,
+) {
     guard_void(|| sdk().set_conv_event_listener(ConvEventListener::new(cb, user_data)))
 }
 
@@ -103,7 +111,10 @@ pub unsafe extern "C" fn TIMConvDelete(
 /// first, then the most recently activated first (`conv_active_time`
 /// descending). The list is the state when the call was made.
 #[no_mangle]
-pub unsafe extern "C" fn TIMConvGetConvList(cb: TIMCommCallback, user_data: *const c_void) -> c_int {
+pub unsafe extern "C" fn TIMConvGetConvList(
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
     guard(|| sdk().conv_list(Reply::new(cb, user_data)))
 }
 
@@ -112,7 +123,7 @@ pub unsafe extern "C" fn TIMConvGetConvList(cb: TIMCommCallback, user_data: *con
 ///
 /// `json_draft_param`: an object with `draft_msg` (an object holding a
 /// `message_elem_array` array), optional `draft_user_define` (string) and
-/// `draft_edit_time` (unsigned integer; absent: now), at most 64 KiB and 100
+/// `draft_edit_time` (unsigned integer; absent: now), at most 256 KiB and 100
 /// levels deep. It comes back as `conv_draft` exactly as given.
 /// Returns `TIM_ERR_PARAM`, `TIM_ERR_JSON` or (no such conversation)
 /// `TIM_ERR_CONV`, checked in that order.
@@ -136,7 +147,10 @@ pub unsafe extern "C" fn TIMConvSetDraft(
 /// `kTIMConvEvent_Update` if there was a draft. No such conversation:
 /// `TIM_ERR_CONV`.
 #[no_mangle]
-pub unsafe extern "C" fn TIMConvCancelDraft(conv_id: *const c_char, conv_type: ConvTypeParam) -> c_int {
+pub unsafe extern "C" fn TIMConvCancelDraft(
+    conv_id: *const c_char,
+    conv_type: ConvTypeParam,
+) -> c_int {
     guard(|| {
         // SAFETY: as in TIMConvCreate.
         let id = unsafe { conv_id_arg(conv_id) }?;

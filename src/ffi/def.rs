@@ -59,7 +59,12 @@ pub enum TIMReceiveMessageOpt {
 /// NUL-terminated UTF-8, never NULL (`""` where there is nothing), valid only
 /// until the callback returns; `user_data` is the caller's pointer, untouched.
 pub type TIMCommCallback = Option<
-    unsafe extern "C" fn(code: i32, desc: *const c_char, json_params: *const c_char, user_data: *const c_void),
+    unsafe extern "C" fn(
+        code: i32,
+        desc: *const c_char,
+        json_params: *const c_char,
+        user_data: *const c_void,
+    ),
 >;
 
 /// An `enum TIMConvType` parameter, received as a plain integer so that an

@@ -111,12 +111,22 @@ impl Conv {
         out.extend_from_slice(frag!("\",\"", kTIMConvType, "\":"));
         out.push(b'0' + self.conv_type as u8);
         out.extend_from_slice(frag!(
-            ",\"", kTIMConvFaceUrl, "\":\"\",\"",
-            kTIMConvUnReadNum, "\":0,\"",
-            kTIMConvActiveTime, "\":"
+            ",\"",
+            kTIMConvFaceUrl,
+            "\":\"\",\"",
+            kTIMConvUnReadNum,
+            "\":0,\"",
+            kTIMConvActiveTime,
+            "\":"
         ));
         write_u64(out, self.order_key());
-        out.extend_from_slice(frag!(",\"", kTIMConvIsHasLastMsg, "\":false,\"", kTIMConvIsHasDraft, "\":"));
+        out.extend_from_slice(frag!(
+            ",\"",
+            kTIMConvIsHasLastMsg,
+            "\":false,\"",
+            kTIMConvIsHasDraft,
+            "\":"
+        ));
         match &self.draft {
             Some(d) => {
                 out.extend_from_slice(frag!("true,\"", kTIMConvDraft, "\":"));
@@ -125,18 +135,27 @@ impl Conv {
             None => out.extend_from_slice(b"false"),
         }
         out.extend_from_slice(frag!(
-            ",\"", kTIMConvRecvOpt, "\":0,\"",
-            kTIMConvGroupAtInfoArray, "\":[],\"",
-            kTIMConvIsPinned, "\":"
+            ",\"",
+            kTIMConvRecvOpt,
+            "\":0,\"",
+            kTIMConvGroupAtInfoArray,
+            "\":[],\"",
+            kTIMConvIsPinned,
+            "\":"
         ));
         out.extend_from_slice(if self.pinned { b"true" } else { b"false" });
         out.extend_from_slice(frag!(",\"", kTIMConvShowName, "\":\""));
         self.write_id(out);
         out.extend_from_slice(frag!(
-            "\",\"", kTIMConvMarkArray, "\":[],\"",
-            kTIMConvCustomData, "\":\"\",\"",
-            kTIMConvConversationGroupArray, "\":[],\"",
-            kTIMConvOwner, "\":\"\"}"
+            "\",\"",
+            kTIMConvMarkArray,
+            "\":[],\"",
+            kTIMConvCustomData,
+            "\":\"\",\"",
+            kTIMConvConversationGroupArray,
+            "\":[],\"",
+            kTIMConvOwner,
+            "\":\"\"}"
         ));
     }
 }

@@ -20,7 +20,10 @@ pub fn parse_draft(text: &str, now: u64) -> Result<Box<str>> {
     }
     let v: Value = serde_json::from_str(text).map_err(|_| Error::InvalidJson)?;
     let obj = v.as_object().ok_or(Error::InvalidJson)?;
-    let msg = obj.get(kTIMDraftMsg).and_then(Value::as_object).ok_or(Error::InvalidJson)?;
+    let msg = obj
+        .get(kTIMDraftMsg)
+        .and_then(Value::as_object)
+        .ok_or(Error::InvalidJson)?;
     if !msg.get(kTIMMsgElemArray).is_some_and(Value::is_array) {
         return Err(Error::InvalidJson);
     }
@@ -43,7 +46,9 @@ pub fn parse_draft(text: &str, now: u64) -> Result<Box<str>> {
     out.push(b',');
     out.extend_from_slice(&compact.as_bytes()[1..]);
     // Only ASCII was added to valid UTF-8.
-    String::from_utf8(out).map(String::into_boxed_str).map_err(|_| Error::Internal)
+    String::from_utf8(out)
+        .map(String::into_boxed_str)
+        .map_err(|_| Error::Internal)
 }
 
 #[cfg(test)]
@@ -64,7 +69,11 @@ mod tests {
 
     #[test]
     fn given_time_is_kept_exactly_even_above_2_pow_53() {
-        let d = parse_draft(&format!("{{{MSG},\"draft_edit_time\":18446744073709551615}}"), 1).unwrap();
+        let d = parse_draft(
+            &format!("{{{MSG},\"draft_edit_time\":18446744073709551615}}"),
+            1,
+        )
+        .unwrap();
         assert!(d.contains("18446744073709551615"));
         assert!(!d.contains(":1,"));
     }

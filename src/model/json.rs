@@ -201,7 +201,17 @@ mod tests {
 
     #[test]
     fn integers_round_trip() {
-        for v in [0u64, 9, 10, 99, 100, 12345, u64::MAX, 1 << 53, (1 << 53) + 1] {
+        for v in [
+            0u64,
+            9,
+            10,
+            99,
+            100,
+            12345,
+            u64::MAX,
+            1 << 53,
+            (1 << 53) + 1,
+        ] {
             let mut out = Vec::new();
             write_u64(&mut out, v);
             assert_eq!(out, v.to_string().as_bytes());
@@ -213,7 +223,13 @@ mod tests {
 
     #[test]
     fn strings_escape_like_serde() {
-        for s in ["plain", "q\"b\\s", "\u{1}\u{1f}\n\t\r\u{8}\u{c}", "中文 ✓", ""] {
+        for s in [
+            "plain",
+            "q\"b\\s",
+            "\u{1}\u{1f}\n\t\r\u{8}\u{c}",
+            "中文 ✓",
+            "",
+        ] {
             let mut out = Vec::new();
             write_str(&mut out, s);
             let back: String = serde_json::from_slice(&out).unwrap();

@@ -64,7 +64,9 @@ impl Store {
     /// Removes the conversation with everything attached to it; returns its
     /// last state.
     pub fn delete(&mut self, ty: ConvType, id: &str) -> Result<Arc<Conv>> {
-        let key = self.by_id[ty.index()].remove(id).ok_or(Error::ConvNotFound)?;
+        let key = self.by_id[ty.index()]
+            .remove(id)
+            .ok_or(Error::ConvNotFound)?;
         self.order.remove(&key).ok_or(Error::Internal)
     }
 
@@ -154,9 +156,15 @@ mod tests {
         assert!(matches!(s.create(ConvType::C2C, "x"), Created::Existing(_)));
         assert_eq!(s.snapshot().len(), 2);
         s.delete(ConvType::C2C, "x").unwrap();
-        assert_eq!(s.delete(ConvType::C2C, "x").err(), Some(Error::ConvNotFound));
+        assert_eq!(
+            s.delete(ConvType::C2C, "x").err(),
+            Some(Error::ConvNotFound)
+        );
         assert_eq!(ids(&s), ["x"]);
-        assert_eq!(s.get(ConvType::Group, "x").unwrap().conv_type(), ConvType::Group);
+        assert_eq!(
+            s.get(ConvType::Group, "x").unwrap().conv_type(),
+            ConvType::Group
+        );
     }
 
     #[test]

@@ -1,0 +1,181 @@
+//! Helpers for tests that drive the library through its exported C
+//! functions, with `extern "C"` callbacks that record what they receive.
+#![allow(dead_code, unused_imports)]
+
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+use serde_json::Value;
+
+pub use ImSDK::ffi::conversation::*;
+pub use ImSDK::ffi::def::TIMResult::*;
+pub use ImSDK::ffi::error_code::TIMErrCode::*;
+
+pub const C2C: i32 = 1;
+pub const GROUP: i32 = 2;
+pub const SUCC: i32 = TIM_SUCC as i32;
+pub const ERR_PARAM: i32 = TIM_ERR_PARAM as i32;
+pub const ERR_JSON: i32 = TIM_ERR_JSON as i32;
+pub const ERR_CONV: i32 = TIM_ERR_CONV as i32;
+
+/// Long enough for a slow, loaded machine; only reached when a test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What one `TIMCommCallback` received.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub code: i32,
+    pub desc: String,
+    pub json: String,
+    pub thread: ThreadId,
+    pub thread_name: Option<String>,
+}
+
+impl Reply {
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or_else(|e| panic!("bad JSON {e}: {}", self.json))
+    }
+}
+
+/// A place for one callback to land; its address is the `user_data`.
+pub struct Pending {
+    slot: Mutex<Vec<Reply>>,
+    cv: Condvar,
+}
+
+impl Pending {
+    pub fn new() -> Box<Pending> {
+        Box::new(Pending {
+            slot: Mutex::new(Vec::new()),
+            cv: Condvar::new(),
+        })
+    }
+
+    pub fn ud(&self) -> *const c_void {
+        self as *const Pending as *const c_void
+    }
+
+    /// Waits for the callback; panics after [`TIMEOUT`].
+    pub fn wait(&self) -> Reply {
+        let mut s = self.slot.lock();
+        while s.is_empty() {
+            if self.cv.wait_for(&mut s, TIMEOUT).timed_out() {
+                panic!("no callback within {TIMEOUT:?}");
+            }
+        }
+        assert_eq!(s.len(), 1, "more than one callback for one call");
+        s[0].clone()
+    }
+
+    /// How many callbacks arrived so far.
+    pub fn count(&self) -> usize {
+        self.slot.lock().len()
+    }
+}
+
+pub fn cstr_lossy(p: *const c_char) -> String {
+    assert!(!p.is_null(), "the library passed NULL to a callback");
+    // SAFETY: the library passes NUL-terminated strings, valid during the call.
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .expect("callback string is UTF-8")
+        .to_owned()
+}
+
+/// The `TIMCommCallback` used with [`Pending`].
+pub unsafe extern "C" fn on_reply(
+    code: i32,
+    desc: *const c_char,
+    json: *const c_char,
+    ud: *const c_void,
+) {
+    let cur = std::thread::current();
+    let r = Reply {
+        code,
+        desc: cstr_lossy(desc),
+        json: cstr_lossy(json),
+        thread: cur.id(),
+        thread_name: cur.name().map(str::to_owned),
+    };
+    // SAFETY: every test passes a live `Pending` as user_data with on_reply.
+    let p = unsafe { &*(ud as *const Pending) };
+    p.slot.lock().push(r);
+    p.cv.notify_all();
+}
+
+pub fn c(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+/// `TIMConvCreate`, waiting for the callback when accepted.
+pub fn create(id: &str, ty: i32) -> (i32, Option<Reply>) {
+    let p = Pending::new();
+    let rc = unsafe { TIMConvCreate(c(id).as_ptr(), ty, Some(on_reply), p.ud()) };
+    (rc, (rc == SUCC).then(|| p.wait()))
+}
+
+/// Creates and checks success; returns the ConvInfo.
+pub fn create_ok(id: &str, ty: i32) -> Value {
+    let (rc, r) = create(id, ty);
+    assert_eq!(rc, SUCC, "create {id}");
+    let r = r.unwrap();
+    assert_eq!(r.code, 0);
+    r.value()
+}
+
+pub fn delete(id: &str, ty: i32) -> (i32, Option<Reply>) {
+    let p = Pending::new();
+    let rc = unsafe { TIMConvDelete(c(id).as_ptr(), ty, Some(on_reply), p.ud()) };
+    (rc, (rc == SUCC).then(|| p.wait()))
+}
+
+pub fn set_draft(id: &str, ty: i32, json: &str) -> i32 {
+    unsafe { TIMConvSetDraft(c(id).as_ptr(), ty, c(json).as_ptr()) }
+}
+
+pub fn cancel_draft(id: &str, ty: i32) -> i32 {
+    unsafe { TIMConvCancelDraft(c(id).as_ptr(), ty) }
+}
+
+/// The whole list, as parsed JSON. Also a barrier: callbacks are FIFO, so
+/// every callback queued before this call has run when it returns.
+pub fn list() -> Vec<Value> {
+    let p = Pending::new();
+    let rc = unsafe { TIMConvGetConvList(Some(on_reply), p.ud()) };
+    assert_eq!(rc, SUCC);
+    let r = p.wait();
+    assert_eq!(r.code, 0);
+    match r.value() {
+        Value::Array(a) => a,
+        v => panic!("list is not an array: {v}"),
+    }
+}
+
+/// The listed conversations whose id starts with `prefix`, in list order,
+/// as (id, type).
+pub fn listed(prefix: &str) -> Vec<(String, i64)> {
+    list()
+        .into_iter()
+        .filter_map(|v| {
+            let id = v["conv_id"].as_str()?.to_owned();
+            id.starts_with(prefix)
+                .then(|| (id, v["conv_type"].as_i64().unwrap()))
+        })
+        .collect()
+}
+
+/// The ConvInfo of one listed conversation.
+pub fn find(id: &str, ty: i32) -> Option<Value> {
+    list()
+        .into_iter()
+        .find(|v| v["conv_id"] == id && v["conv_type"] == ty)
+}
+
+/// A valid draft with the given text.
+pub fn draft(text: &str) -> String {
+    format!(
+        r#"{{"draft_msg":{{"message_elem_array":[{{"elem_type":0,"text_elem_content":"{text}"}}]}},"draft_user_define":"ud"}}"#
+    )
+}
