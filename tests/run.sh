@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, the Rust tests (through the exported C
+# functions), the C and C++ programs (plain, under ASan+UBSan and under
+# valgrind), the quickstart example, and a smoke run of the benchmark.
+#
+# Needs: the Rust toolchain with rustfmt and clippy, gcc/g++, valgrind,
+# pkg-config and libjsoncpp-dev (.ci/run installs what is missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "lints (cargo clippy, warnings are errors)"
+cargo clippy --all-targets --all-features -- -D warnings
+
+step "Rust tests (cargo test --all-features)"
+cargo test --all-features
+
+step "C and C++ programs against include/ and libImSDK.so"
+bash tests/c/run.sh
+
+step "quickstart example"
+cargo build --release
+mkdir -p target/examples
+cc -std=c99 -Wall -Wextra -Werror examples/quickstart.c -I include -L target/release -lImSDK -lpthread \
+    -o target/examples/quickstart
+out=$(LD_LIBRARY_PATH=target/release ./target/examples/quickstart)
+for want in '[create alice] code=0' '[delete again] code=6004' '"conv_draft":{"draft_msg"' 'TIMConvCreate(NULL, ...) -> -4'; do
+    grep -qF -- "$want" <<<"$out" || { echo "quickstart output lacks: $want"; exit 1; }
+done
+echo "quickstart: ok"
+
+if [ -f benches/bench.rs ]; then
+    step "benchmark smoke run (tiny sizes; figures are not checked)"
+    BENCH_SMOKE=1 cargo bench --bench bench
+fi
+
+printf '\nall tests passed\n'
