@@ -77,3 +77,14 @@ pub unsafe fn json_arg<'a>(p: *const c_char) -> Result<&'a str> {
 pub fn conv_type_arg(v: c_int) -> Result<ConvType> {
     ConvType::try_from(v).map_err(|_| Error::InvalidParam)
 }
+
+/// The `(conv_id, conv_type)` pair that names a conversation, checked in
+/// that order.
+///
+/// # Safety
+/// As for [`str_arg`], for `conv_id`.
+pub unsafe fn conv_arg<'a>(conv_id: *const c_char, conv_type: c_int) -> Result<(&'a str, ConvType)> {
+    // SAFETY: forwarded.
+    let id = unsafe { conv_id_arg(conv_id) }?;
+    Ok((id, conv_type_arg(conv_type)?))
+}

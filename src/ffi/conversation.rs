@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::args::{conv_id_arg, conv_type_arg, guard, guard_void, json_arg};
+use super::args::{conv_arg, guard, guard_void, json_arg};
 use super::callback::{ConvEventListener, Reply};
 use super::def::{ConvTypeParam, TIMCommCallback};
 use crate::sdk::sdk;
@@ -82,8 +82,7 @@ pub unsafe extern "C" fn TIMConvCreate(
 ) -> c_int {
     guard(|| {
         // SAFETY: `conv_id` is the caller's C string (NULL is checked).
-        let id = unsafe { conv_id_arg(conv_id) }?;
-        let ty = conv_type_arg(conv_type)?;
+        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
         sdk().conv_create(ty, id, Reply::new(cb, user_data))
     })
 }
@@ -101,8 +100,7 @@ pub unsafe extern "C" fn TIMConvDelete(
 ) -> c_int {
     guard(|| {
         // SAFETY: as in TIMConvCreate.
-        let id = unsafe { conv_id_arg(conv_id) }?;
-        let ty = conv_type_arg(conv_type)?;
+        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
         sdk().conv_delete(ty, id, Reply::new(cb, user_data))
     })
 }
@@ -135,8 +133,7 @@ pub unsafe extern "C" fn TIMConvSetDraft(
 ) -> c_int {
     guard(|| {
         // SAFETY: as in TIMConvCreate, for both strings.
-        let id = unsafe { conv_id_arg(conv_id) }?;
-        let ty = conv_type_arg(conv_type)?;
+        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
         // SAFETY: as above.
         let draft = unsafe { json_arg(json_draft_param) }?;
         sdk().conv_set_draft(ty, id, draft)
@@ -153,8 +150,7 @@ pub unsafe extern "C" fn TIMConvCancelDraft(
 ) -> c_int {
     guard(|| {
         // SAFETY: as in TIMConvCreate.
-        let id = unsafe { conv_id_arg(conv_id) }?;
-        let ty = conv_type_arg(conv_type)?;
+        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
         sdk().conv_cancel_draft(ty, id)
     })
 }
