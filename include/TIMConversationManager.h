@@ -198,7 +198,8 @@ TIM_API int TIMConvGetConvList(TIMCommCallback cb, const void *user_data);
  * `json_draft_param`: an object with `draft_msg` (an object holding a
  * `message_elem_array` array), optional `draft_user_define` (string) and
  * `draft_edit_time` (unsigned integer; absent: now), at most 256 KiB and 100
- * levels deep. It comes back as `conv_draft` exactly as given.
+ * levels deep, no object holding a key twice. It comes back as `conv_draft`
+ * exactly as given.
  * Returns `TIM_ERR_PARAM`, `TIM_ERR_JSON` or (no such conversation)
  * `TIM_ERR_CONV`, checked in that order.
  */

@@ -259,6 +259,10 @@ fn bad_draft_json_is_tim_err_json_and_keeps_the_old_draft() {
         r#"{"draft_msg":{"message_elem_array":[]},"draft_edit_time":18446744073709551616}"#,
         r#"{"draft_msg":{"message_elem_array":[]}} trailing"#,
         r#"{"draft_msg":{"message_elem_array":[]},}"#,
+        // Duplicate keys, at any depth: stored JSON is given back as text.
+        r#"{"draft_edit_time":-1,"draft_edit_time":5,"draft_msg":{"message_elem_array":[]}}"#,
+        r#"{"draft_msg":[],"draft_msg":{"message_elem_array":[]}}"#,
+        r#"{"draft_msg":{"message_elem_array":[{"elem_type":0,"elem_type":0}]}}"#,
         &deep,
         &deep_obj,
     ];

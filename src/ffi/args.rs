@@ -83,7 +83,10 @@ pub fn conv_type_arg(v: c_int) -> Result<ConvType> {
 ///
 /// # Safety
 /// As for [`str_arg`], for `conv_id`.
-pub unsafe fn conv_arg<'a>(conv_id: *const c_char, conv_type: c_int) -> Result<(&'a str, ConvType)> {
+pub unsafe fn conv_arg<'a>(
+    conv_id: *const c_char,
+    conv_type: c_int,
+) -> Result<(&'a str, ConvType)> {
     // SAFETY: forwarded.
     let id = unsafe { conv_id_arg(conv_id) }?;
     Ok((id, conv_type_arg(conv_type)?))

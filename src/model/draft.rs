@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::json::{check_depth, frag, minify, write_u64};
+use super::json::{check_depth, check_unique_keys, frag, minify, write_u64};
 use super::keys::*;
 use crate::error::{Error, Result};
 
@@ -13,9 +13,10 @@ use crate::error::{Error, Result};
 ///
 /// Shape: an object; `draft_msg` an object holding a `message_elem_array`
 /// array; `draft_user_define`, if present, a string; `draft_edit_time`, if
-/// present, an unsigned integer. Unknown keys are kept.
+/// present, an unsigned integer. Unknown keys are kept. No object may hold
+/// the same key twice.
 pub fn parse_draft(text: &str, now: u64) -> Result<Box<str>> {
-    if !check_depth(text) {
+    if !check_depth(text) || !check_unique_keys(text) {
         return Err(Error::InvalidJson);
     }
     let v: Value = serde_json::from_str(text).map_err(|_| Error::InvalidJson)?;
@@ -92,6 +93,9 @@ mod tests {
             &format!("{{{MSG},\"draft_edit_time\":1.5}}"),
             &format!("{{{MSG},\"draft_edit_time\":\"1\"}}"),
             &format!("{{{MSG}}} trailing"),
+            &format!("{{\"draft_edit_time\":-1,\"draft_edit_time\":5,{MSG}}}"),
+            r#"{"draft_msg":[],"draft_msg":{"message_elem_array":[]}}"#,
+            r#"{"draft_msg":{"message_elem_array":[{"elem_type":0,"elem_type":1}]}}"#,
         ] {
             assert_eq!(parse_draft(bad, 0), Err(Error::InvalidJson), "{bad}");
         }

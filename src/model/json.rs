@@ -169,6 +169,69 @@ pub fn check_depth(text: &str) -> bool {
     true
 }
 
+/// Checks that `text` is one JSON value in which no object has the same key
+/// twice (after unescaping), at any depth. Stored JSON is given back as
+/// text, and parsers disagree on duplicates (first wins, last wins, or
+/// reject), so one is never stored. Run [`check_depth`] first: this
+/// recurses.
+pub fn check_unique_keys(text: &str) -> bool {
+    serde_json::from_str::<UniqueKeys>(text).is_ok()
+}
+
+/// A JSON value, checked by [`check_unique_keys`] and then dropped.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value without duplicate keys")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+}
+
 /// `text` (valid JSON) without the white space between tokens. Strings and
 /// numbers are copied byte for byte.
 pub fn minify(text: &str) -> String {
@@ -248,6 +311,18 @@ mod tests {
         assert!(!check_depth(&deeper));
         let in_string = format!("[\"{}\\\"{}\"]", "[".repeat(500), "{".repeat(500));
         assert!(check_depth(&in_string));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_depth_even_when_escaped() {
+        assert!(check_unique_keys(
+            r#"{"a":1,"b":{"a":2},"c":[{"a":1},{"a":2}]}"#
+        ));
+        assert!(!check_unique_keys(r#"{"a":1,"a":1}"#));
+        assert!(!check_unique_keys(r#"{"x":[{"k":{"a":1,"b":2,"a":3}}]}"#));
+        assert!(!check_unique_keys(r#"{"a_b":1,"a\u005fb":2}"#));
+        assert!(!check_unique_keys("{"));
+        assert!(!check_unique_keys("1 2"));
     }
 
     #[test]
