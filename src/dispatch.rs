@@ -19,8 +19,9 @@ use parking_lot::{Condvar, Mutex};
 use crate::error::Error;
 use crate::ffi::callback::{ConvEventListener, Reply};
 use crate::ffi::conversation::TIMConvEvent;
-use crate::model::conv::write_json_array;
+use crate::model::conv::{json_array_len, write_json_array};
 use crate::model::Conv;
+use crate::store::Snapshot;
 
 /// The JSON a callback carries, rendered on the worker.
 pub enum Body {
@@ -30,9 +31,13 @@ pub enum Body {
     Conv(Arc<Conv>),
     /// A JSON array holding one ConvInfo.
     ConvArray1(Arc<Conv>),
-    /// A JSON array of ConvInfo, in the given order.
-    ConvArray(Vec<Arc<Conv>>),
+    /// A JSON array of ConvInfo, in list order.
+    List(Snapshot),
 }
+
+/// Output buffers at least this large are pre-faulted in one system call
+/// instead of one page fault per 4 KiB page.
+const PREFAULT_MIN: usize = 1 << 20;
 
 impl Body {
     fn render(&self, out: &mut Vec<u8>) {
@@ -41,22 +46,62 @@ impl Body {
             Body::Empty => {}
             Body::Conv(c) => c.write_json(out),
             Body::ConvArray1(c) => write_json_array(out, [c]),
-            Body::ConvArray(cs) => write_json_array(out, cs),
+            Body::List(snap) => {
+                let len = json_array_len(snap.convs.len(), snap.json_total) + 1;
+                reserve_prefaulted(out, len);
+                write_json_array(out, &snap.convs);
+            }
         }
         out.push(0);
     }
+
+    /// True when `self` is an event array holding exactly the ConvInfo that
+    /// `reply` is, so one rendering serves both.
+    fn wraps(&self, reply: &Body) -> bool {
+        matches!((self, reply), (Body::ConvArray1(a), Body::Conv(b)) if Arc::ptr_eq(a, b))
+    }
+}
+
+/// Makes room for `len` more bytes; a large buffer is faulted in at once
+/// (`MADV_POPULATE_WRITE`, Linux 5.14+; ignored where unsupported).
+fn reserve_prefaulted(out: &mut Vec<u8>, len: usize) {
+    out.reserve(len);
+    if len < PREFAULT_MIN {
+        return;
+    }
+    let spare = out.spare_capacity_mut();
+    let start = spare.as_mut_ptr() as usize;
+    let page = 4096;
+    let first = (start + page - 1) & !(page - 1);
+    let last = (start + spare.len()) & !(page - 1);
+    if last > first {
+        // SAFETY: the range lies inside this Vec's allocation; populating
+        // pages changes no byte of it.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_POPULATE_WRITE,
+            )
+        };
+    }
+}
+
+/// The answer to one call.
+pub struct ReplyJob {
+    pub reply: Reply,
+    pub code: i32,
+    pub desc: &'static CStr,
+    pub body: Body,
 }
 
 pub enum Job {
-    /// A per-call `TIMCommCallback`.
-    Reply {
-        reply: Reply,
-        code: i32,
-        desc: &'static CStr,
-        body: Body,
+    /// What one change produced: its global event first, then the call's
+    /// reply (either may be absent).
+    Deliver {
+        event: Option<(TIMConvEvent, Body)>,
+        reply: Option<ReplyJob>,
     },
-    /// A global conversation event.
-    ConvEvent { event: TIMConvEvent, body: Body },
     /// Ends the worker after everything queued before it.
     Stop,
 }
@@ -151,32 +196,18 @@ impl Dispatcher {
         thread::current().id() == self.worker
     }
 
-    /// Queues a job. Call it under the lock that made the change.
-    pub fn send(&self, job: Job) {
-        // Fails only after `shutdown`: nothing is delivered after that.
-        let _ = self.tx.send(job);
+    /// Queues what a change produced. Call it under the lock that made the
+    /// change, so that the queue order is the order of the changes.
+    pub fn deliver(&self, event: Option<(TIMConvEvent, Body)>, reply: Option<ReplyJob>) {
+        if event.is_some() || reply.is_some() {
+            // Fails only after `shutdown`: nothing is delivered after that.
+            let _ = self.tx.send(Job::Deliver { event, reply });
+        }
     }
 
+    /// Queues a reply with code 0.
     pub fn reply(&self, reply: Option<Reply>, body: Body) {
-        if let Some(reply) = reply {
-            self.send(Job::Reply {
-                reply,
-                code: 0,
-                desc: c"",
-                body,
-            });
-        }
-    }
-
-    pub fn reply_err(&self, reply: Option<Reply>, err: Error) {
-        if let Some(reply) = reply {
-            self.send(Job::Reply {
-                reply,
-                code: err.callback_code(),
-                desc: err.callback_desc(),
-                body: Body::Empty,
-            });
-        }
+        self.deliver(None, ok(reply, body));
     }
 
     pub fn set_conv_event_listener(&self, l: Option<ConvEventListener>) {
@@ -187,7 +218,7 @@ impl Dispatcher {
     /// called from a callback) waits for it. Nothing is called back after.
     #[allow(dead_code)] // used by the lifecycle (TIMUninit)
     pub fn shutdown(&self) {
-        self.send(Job::Stop);
+        let _ = self.tx.send(Job::Stop);
         if !self.on_worker() {
             if let Some(h) = self.handle.lock().take() {
                 let _ = h.join();
@@ -196,34 +227,72 @@ impl Dispatcher {
     }
 }
 
+/// A successful reply carrying `body`, for a non-NULL callback.
+pub fn ok(reply: Option<Reply>, body: Body) -> Option<ReplyJob> {
+    reply.map(|reply| ReplyJob {
+        reply,
+        code: 0,
+        desc: c"",
+        body,
+    })
+}
+
+/// A failed reply, for a non-NULL callback.
+pub fn failed(reply: Option<Reply>, err: Error) -> Option<ReplyJob> {
+    reply.map(|reply| ReplyJob {
+        reply,
+        code: err.callback_code(),
+        desc: err.callback_desc(),
+        body: Body::Empty,
+    })
+}
+
 fn run(rx: Receiver<Job>, listeners: Arc<Listeners>) {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     while let Ok(job) = rx.recv() {
         match job {
             Job::Stop => break,
-            Job::Reply {
-                reply,
-                code,
-                desc,
-                body,
-            } => {
-                buf.clear();
-                match catch_unwind(AssertUnwindSafe(|| body.render(&mut buf))) {
-                    Ok(()) => reply.invoke(code, desc, &buf),
-                    Err(_) => {
-                        let e = Error::Internal;
-                        reply.invoke(e.callback_code(), e.callback_desc(), b"\0")
+            Job::Deliver { event, reply } => {
+                // Set when `buf` holds the event's "[{...}]\0" and the reply
+                // is that same object.
+                let mut shared = false;
+                if let Some((kind, body)) = event {
+                    let share = reply.as_ref().is_some_and(|r| body.wraps(&r.body));
+                    listeners.conv_event.deliver(|l| {
+                        buf.clear();
+                        body.render(&mut buf);
+                        l.invoke(kind, &buf);
+                        shared = share;
+                    });
+                }
+                if let Some(r) = reply {
+                    if shared {
+                        // "[{...}]\0" -> "{...}\0": the app's event callback
+                        // has returned, so the buffer is ours again.
+                        let n = buf.len();
+                        buf[n - 2] = 0;
+                        r.reply.invoke(r.code, r.desc, &buf[1..n - 1]);
+                    } else {
+                        send_reply(&mut buf, r);
                     }
                 }
             }
-            Job::ConvEvent { event, body } => listeners.conv_event.deliver(|l| {
-                buf.clear();
-                body.render(&mut buf);
-                l.invoke(event, &buf);
-            }),
         }
         if buf.capacity() > KEEP_BUFFER {
             buf = Vec::with_capacity(4096);
+        }
+    }
+}
+
+/// Renders a reply's JSON and calls the app; a panic while rendering is
+/// answered with `ERR_SDK_INTERNAL_ERROR`.
+fn send_reply(buf: &mut Vec<u8>, r: ReplyJob) {
+    buf.clear();
+    match catch_unwind(AssertUnwindSafe(|| r.body.render(buf))) {
+        Ok(()) => r.reply.invoke(r.code, r.desc, buf),
+        Err(_) => {
+            let e = Error::Internal;
+            r.reply.invoke(e.callback_code(), e.callback_desc(), b"\0")
         }
     }
 }

@@ -5,18 +5,18 @@
 //! the change's events and then its reply, all under the store's lock, so
 //! callbacks arrive in the order changes took effect (events first).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 
-use crate::dispatch::{Body, Dispatcher, Job};
+use crate::dispatch::{failed, ok, Body, Dispatcher};
 use crate::error::Result;
 use crate::fault::{self, Point};
 use crate::ffi::callback::{ConvEventListener, Reply};
 use crate::ffi::conversation::TIMConvEvent;
 use crate::model::draft::parse_draft;
-use crate::model::ConvType;
+use crate::model::{Conv, ConvType};
 use crate::store::{Created, Store};
 
 pub struct Sdk {
@@ -45,10 +45,6 @@ impl Sdk {
         }
     }
 
-    fn event(&self, event: TIMConvEvent, body: Body) {
-        self.dispatcher.send(Job::ConvEvent { event, body });
-    }
-
     pub fn set_conv_event_listener(&self, l: Option<ConvEventListener>) {
         self.dispatcher.set_conv_event_listener(l);
     }
@@ -56,14 +52,14 @@ impl Sdk {
     pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<Reply>) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.store.lock();
-        let conv = match store.create(ty, id) {
-            Created::New(c) => {
-                self.event(TIMConvEvent::kTIMConvEvent_Add, Body::ConvArray1(c.clone()));
-                c
-            }
-            Created::Existing(c) => c,
+        let (conv, event) = match store.create(ty, id) {
+            Created::New(c) => (
+                c.clone(),
+                Some((TIMConvEvent::kTIMConvEvent_Add, Body::ConvArray1(c))),
+            ),
+            Created::Existing(c) => (c, None),
         };
-        self.dispatcher.reply(reply, Body::Conv(conv));
+        self.dispatcher.deliver(event, ok(reply, Body::Conv(conv)));
         Ok(())
     }
 
@@ -71,11 +67,11 @@ impl Sdk {
         fault::hit(Point::Store);
         let mut store = self.store.lock();
         match store.delete(ty, id) {
-            Ok(last) => {
-                self.event(TIMConvEvent::kTIMConvEvent_Del, Body::ConvArray1(last));
-                self.dispatcher.reply(reply, Body::Empty);
-            }
-            Err(e) => self.dispatcher.reply_err(reply, e),
+            Ok(last) => self.dispatcher.deliver(
+                Some((TIMConvEvent::kTIMConvEvent_Del, Body::ConvArray1(last))),
+                ok(reply, Body::Empty),
+            ),
+            Err(e) => self.dispatcher.deliver(None, failed(reply, e)),
         }
         Ok(())
     }
@@ -86,8 +82,7 @@ impl Sdk {
             return Ok(());
         }
         let store = self.store.lock();
-        self.dispatcher
-            .reply(reply, Body::ConvArray(store.snapshot()));
+        self.dispatcher.reply(reply, Body::List(store.snapshot()));
         Ok(())
     }
 
@@ -98,7 +93,7 @@ impl Sdk {
         fault::hit(Point::Store);
         let mut store = self.store.lock();
         let conv = store.set_draft(ty, id, draft)?;
-        self.event(TIMConvEvent::kTIMConvEvent_Update, Body::ConvArray1(conv));
+        self.updated(conv);
         Ok(())
     }
 
@@ -106,8 +101,14 @@ impl Sdk {
         fault::hit(Point::Store);
         let mut store = self.store.lock();
         if let Some(conv) = store.cancel_draft(ty, id)? {
-            self.event(TIMConvEvent::kTIMConvEvent_Update, Body::ConvArray1(conv));
+            self.updated(conv);
         }
         Ok(())
+    }
+
+    /// Queues `kTIMConvEvent_Update` for one changed conversation.
+    fn updated(&self, conv: Arc<Conv>) {
+        let event = (TIMConvEvent::kTIMConvEvent_Update, Body::ConvArray1(conv));
+        self.dispatcher.deliver(Some(event), None);
     }
 }

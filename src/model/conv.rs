@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::json::{frag, write_str_body, write_u64};
+use super::json::{decimal_len, escaped_len, frag, write_str_body, write_u64};
 use super::keys::*;
 
 /// `TIMConvType` values this library accepts.
@@ -103,61 +103,102 @@ impl Conv {
         }
     }
 
+    /// The exact length of [`Conv::write_json`]'s output.
+    pub fn json_len(&self) -> usize {
+        let id = if self.id_plain {
+            self.id.len()
+        } else {
+            escaped_len(&self.id)
+        };
+        let draft = match &self.draft {
+            Some(d) => HAS_DRAFT.len() + d.len(),
+            None => NO_DRAFT.len(),
+        };
+        let pinned = if self.pinned { 4 } else { 5 };
+        FIXED_LEN + 2 * id + decimal_len(self.order_key()) + draft + pinned
+    }
+
     /// Appends this conversation's ConvInfo object (keys in the vendor's 8.x
     /// order).
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(frag!("{\"", kTIMConvId, "\":\""));
+        out.extend_from_slice(F_ID);
         self.write_id(out);
-        out.extend_from_slice(frag!("\",\"", kTIMConvType, "\":"));
+        out.extend_from_slice(F_TYPE);
         out.push(b'0' + self.conv_type as u8);
-        out.extend_from_slice(frag!(
-            ",\"",
-            kTIMConvFaceUrl,
-            "\":\"\",\"",
-            kTIMConvUnReadNum,
-            "\":0,\"",
-            kTIMConvActiveTime,
-            "\":"
-        ));
+        out.extend_from_slice(F_ACTIVE_TIME);
         write_u64(out, self.order_key());
-        out.extend_from_slice(frag!(
-            ",\"",
-            kTIMConvIsHasLastMsg,
-            "\":false,\"",
-            kTIMConvIsHasDraft,
-            "\":"
-        ));
+        out.extend_from_slice(F_HAS_DRAFT);
         match &self.draft {
             Some(d) => {
-                out.extend_from_slice(frag!("true,\"", kTIMConvDraft, "\":"));
+                out.extend_from_slice(HAS_DRAFT);
                 out.extend_from_slice(d.as_bytes());
             }
-            None => out.extend_from_slice(b"false"),
+            None => out.extend_from_slice(NO_DRAFT),
         }
-        out.extend_from_slice(frag!(
-            ",\"",
-            kTIMConvRecvOpt,
-            "\":0,\"",
-            kTIMConvGroupAtInfoArray,
-            "\":[],\"",
-            kTIMConvIsPinned,
-            "\":"
-        ));
+        out.extend_from_slice(F_PINNED);
         out.extend_from_slice(if self.pinned { b"true" } else { b"false" });
-        out.extend_from_slice(frag!(",\"", kTIMConvShowName, "\":\""));
+        out.extend_from_slice(F_SHOW_NAME);
         self.write_id(out);
-        out.extend_from_slice(frag!(
-            "\",\"",
-            kTIMConvMarkArray,
-            "\":[],\"",
-            kTIMConvCustomData,
-            "\":\"\",\"",
-            kTIMConvConversationGroupArray,
-            "\":[],\"",
-            kTIMConvOwner,
-            "\":\"\"}"
-        ));
+        out.extend_from_slice(F_END);
     }
+}
+
+// The constant parts of a ConvInfo object, in output order.
+const F_ID: &[u8] = frag!("{\"", kTIMConvId, "\":\"");
+const F_TYPE: &[u8] = frag!("\",\"", kTIMConvType, "\":");
+const F_ACTIVE_TIME: &[u8] = frag!(
+    ",\"",
+    kTIMConvFaceUrl,
+    "\":\"\",\"",
+    kTIMConvUnReadNum,
+    "\":0,\"",
+    kTIMConvActiveTime,
+    "\":"
+);
+const F_HAS_DRAFT: &[u8] = frag!(
+    ",\"",
+    kTIMConvIsHasLastMsg,
+    "\":false,\"",
+    kTIMConvIsHasDraft,
+    "\":"
+);
+const HAS_DRAFT: &[u8] = frag!("true,\"", kTIMConvDraft, "\":");
+const NO_DRAFT: &[u8] = b"false";
+const F_PINNED: &[u8] = frag!(
+    ",\"",
+    kTIMConvRecvOpt,
+    "\":0,\"",
+    kTIMConvGroupAtInfoArray,
+    "\":[],\"",
+    kTIMConvIsPinned,
+    "\":"
+);
+const F_SHOW_NAME: &[u8] = frag!(",\"", kTIMConvShowName, "\":\"");
+const F_END: &[u8] = frag!(
+    "\",\"",
+    kTIMConvMarkArray,
+    "\":[],\"",
+    kTIMConvCustomData,
+    "\":\"\",\"",
+    kTIMConvConversationGroupArray,
+    "\":[],\"",
+    kTIMConvOwner,
+    "\":\"\"}"
+);
+/// The fragments plus the one-digit conv_type.
+const FIXED_LEN: usize = F_ID.len()
+    + F_TYPE.len()
+    + 1
+    + F_ACTIVE_TIME.len()
+    + F_HAS_DRAFT.len()
+    + F_PINNED.len()
+    + F_SHOW_NAME.len()
+    + F_END.len();
+
+/// The length of a JSON array holding ConvInfo objects whose lengths add up
+/// to `total` (brackets and commas; no NUL).
+pub fn json_array_len(count: usize, total: usize) -> usize {
+    2 + total + count.saturating_sub(1)
 }
 
 /// Appends a JSON array of the ConvInfo of `convs`, in the given order.
@@ -202,6 +243,36 @@ mod tests {
         assert_eq!(v[kTIMConvGroupAtInfoArray], Value::Array(vec![]));
         assert!(v.get(kTIMConvDraft).is_none());
         assert!(v.get(kTIMConvLastMsg).is_none());
+    }
+
+    #[test]
+    fn json_len_is_exact() {
+        let mut cases = vec![
+            Conv::new(ConvType::C2C, Arc::from("a"), 1),
+            Conv::new(ConvType::Group, Arc::from("quote\"back\\slash\n\u{1}ü"), 99),
+            Conv::new(ConvType::C2C, Arc::from("x".repeat(128)), u64::MAX >> 2),
+        ];
+        let mut d = Conv::new(ConvType::Group, Arc::from("d"), 12345);
+        d.set_draft(Some(r#"{"draft_msg":{"message_elem_array":[]}}"#.into()));
+        d.pinned = true;
+        cases.push(d);
+        let mut arr = Vec::new();
+        write_json_array(
+            &mut arr,
+            cases
+                .iter()
+                .map(|c| Arc::new(c.clone()))
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        let total: usize = cases.iter().map(Conv::json_len).sum();
+        assert_eq!(arr.len(), json_array_len(cases.len(), total));
+        for c in cases {
+            let mut out = Vec::new();
+            c.write_json(&mut out);
+            assert_eq!(out.len(), c.json_len(), "{}", String::from_utf8_lossy(&out));
+        }
+        assert_eq!(json_array_len(0, 0), 2);
     }
 
     #[test]

@@ -78,6 +78,15 @@ pub fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// The number of decimal digits of `v`.
+#[inline]
+pub fn decimal_len(v: u64) -> usize {
+    match v.checked_ilog10() {
+        Some(l) => l as usize + 1,
+        None => 1,
+    }
+}
+
 /// Appends the decimal form of `v`.
 #[inline]
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
@@ -100,6 +109,17 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     write_str_body(out, s);
     out.push(b'"');
+}
+
+/// The length of [`write_str_body`]'s output for `s`.
+pub fn escaped_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// Appends the escaped content of `s`, without quotes.
@@ -278,6 +298,9 @@ mod tests {
             let mut out = Vec::new();
             write_u64(&mut out, v);
             assert_eq!(out, v.to_string().as_bytes());
+        }
+        for v in [0u64, 9, 10, 99, 100, 1 << 62, u64::MAX] {
+            assert_eq!(decimal_len(v), v.to_string().len());
         }
         let mut out = Vec::new();
         write_i64(&mut out, i64::MIN);

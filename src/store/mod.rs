@@ -20,6 +20,16 @@ pub struct Store {
     order: BTreeMap<u64, Arc<Conv>>,
     /// The last activation sequence handed out.
     seq: u64,
+    /// The sum of every conversation's [`Conv::json_len`], so that a list
+    /// can allocate its output once, at its exact size.
+    json_total: usize,
+}
+
+/// Every conversation in list order, as it was when taken.
+pub struct Snapshot {
+    pub convs: Vec<Arc<Conv>>,
+    /// The sum of the conversations' [`Conv::json_len`].
+    pub json_total: usize,
 }
 
 /// What [`Store::create`] found or made.
@@ -56,6 +66,7 @@ impl Store {
         let seq = self.next_seq();
         let conv = Arc::new(Conv::new(ty, id.clone(), seq));
         let key = conv.order_key();
+        self.json_total += conv.json_len();
         self.by_id[ty.index()].insert(id, key);
         self.order.insert(key, conv.clone());
         Created::New(conv)
@@ -67,7 +78,9 @@ impl Store {
         let key = self.by_id[ty.index()]
             .remove(id)
             .ok_or(Error::ConvNotFound)?;
-        self.order.remove(&key).ok_or(Error::Internal)
+        let conv = self.order.remove(&key).ok_or(Error::Internal)?;
+        self.json_total -= conv.json_len();
+        Ok(conv)
     }
 
     /// Applies `change` to the conversation and reindexes it; returns the new
@@ -83,12 +96,14 @@ impl Store {
         let old_key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
         let mut arc = self.order.remove(&old_key).ok_or(Error::Internal)?;
         let conv = Arc::make_mut(&mut arc);
+        self.json_total -= conv.json_len();
         let changed = change(conv);
         if changed && activate {
             let seq = self.next_seq();
             conv.activate(seq);
         }
         let new_key = conv.order_key();
+        self.json_total += conv.json_len();
         if new_key != old_key {
             if let Some(k) = self.by_id[ty.index()].get_mut(id) {
                 *k = new_key;
@@ -119,10 +134,13 @@ impl Store {
 
     /// Every conversation, in list order (pinned first, then most recently
     /// activated first). Cheap: one reference count per conversation.
-    pub fn snapshot(&self) -> Vec<Arc<Conv>> {
-        let mut out = Vec::with_capacity(self.order.len());
-        out.extend(self.order.values().rev().cloned());
-        out
+    pub fn snapshot(&self) -> Snapshot {
+        let mut convs = Vec::with_capacity(self.order.len());
+        convs.extend(self.order.values().rev().cloned());
+        Snapshot {
+            convs,
+            json_total: self.json_total,
+        }
     }
 }
 
@@ -131,7 +149,20 @@ mod tests {
     use super::*;
 
     fn ids(s: &Store) -> Vec<String> {
-        s.snapshot().iter().map(|c| c.id().to_string()).collect()
+        s.snapshot()
+            .convs
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect()
+    }
+
+    /// The tracked total equals the sum over the conversations.
+    fn check_total(s: &Store) {
+        let snap = s.snapshot();
+        assert_eq!(
+            snap.json_total,
+            snap.convs.iter().map(|c| c.json_len()).sum::<usize>()
+        );
     }
 
     #[test]
@@ -143,7 +174,9 @@ mod tests {
         assert_eq!(ids(&s), ["c", "b", "a"]);
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
         assert_eq!(ids(&s), ["a", "c", "b"]);
+        check_total(&s);
         assert!(s.cancel_draft(ConvType::C2C, "a").unwrap().is_some());
+        check_total(&s);
         assert!(s.cancel_draft(ConvType::C2C, "a").unwrap().is_none());
         assert_eq!(ids(&s), ["a", "c", "b"]);
     }
@@ -154,8 +187,9 @@ mod tests {
         assert!(matches!(s.create(ConvType::C2C, "x"), Created::New(_)));
         assert!(matches!(s.create(ConvType::Group, "x"), Created::New(_)));
         assert!(matches!(s.create(ConvType::C2C, "x"), Created::Existing(_)));
-        assert_eq!(s.snapshot().len(), 2);
+        assert_eq!(s.snapshot().convs.len(), 2);
         s.delete(ConvType::C2C, "x").unwrap();
+        check_total(&s);
         assert_eq!(
             s.delete(ConvType::C2C, "x").err(),
             Some(Error::ConvNotFound)
@@ -171,7 +205,7 @@ mod tests {
     fn snapshot_is_not_changed_by_later_writes() {
         let mut s = Store::new();
         s.create(ConvType::C2C, "a");
-        let snap = s.snapshot();
+        let snap = s.snapshot().convs;
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
         assert!(snap[0].draft().is_none());
         assert!(s.get(ConvType::C2C, "a").unwrap().draft().is_some());
