@@ -47,9 +47,9 @@ impl Body {
             Body::Conv(c) => c.write_json(out),
             Body::ConvArray1(c) => write_json_array(out, [c]),
             Body::List(snap) => {
-                let len = json_array_len(snap.convs.len(), snap.json_total) + 1;
+                let len = json_array_len(snap.len(), snap.json_total) + 1;
                 reserve_prefaulted(out, len);
-                write_json_array(out, &snap.convs);
+                write_json_array(out, snap.iter());
             }
         }
         out.push(0);

@@ -3,21 +3,25 @@
 //! the store's lock and queues what the change produced).
 //!
 //! Two indexes: a hash map per conversation type from id to order key, for
-//! O(1) lookups by `&str`, and an ordered map from order key to the
-//! conversation, whose reverse order is the list order, so a list never sorts.
+//! O(1) lookups by `&str`, and an ordered index from order key to the
+//! conversation ([`order`]), whose reverse order is the list order, so a
+//! list never sorts, and whose snapshots cost one reference count per chunk.
 
-use std::collections::{BTreeMap, HashMap};
+mod order;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::model::{Conv, ConvType};
+use order::{OrderIndex, OrderSnapshot};
 
 #[derive(Default)]
 pub struct Store {
     /// Per [`ConvType::index`]: id → order key.
     by_id: [HashMap<Arc<str>, u64>; 2],
     /// Order key → conversation. Iterated in reverse, this is the list.
-    order: BTreeMap<u64, Arc<Conv>>,
+    order: OrderIndex,
     /// The last activation sequence handed out.
     seq: u64,
     /// The sum of every conversation's [`Conv::json_len`], so that a list
@@ -27,9 +31,20 @@ pub struct Store {
 
 /// Every conversation in list order, as it was when taken.
 pub struct Snapshot {
-    pub convs: Vec<Arc<Conv>>,
+    order: OrderSnapshot,
     /// The sum of the conversations' [`Conv::json_len`].
     pub json_total: usize,
+}
+
+impl Snapshot {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The conversations in list order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Conv>> {
+        self.order.iter_desc()
+    }
 }
 
 /// What [`Store::create`] found or made.
@@ -53,7 +68,7 @@ impl Store {
     }
 
     pub fn get(&self, ty: ConvType, id: &str) -> Option<&Arc<Conv>> {
-        self.key_of(ty, id).and_then(|k| self.order.get(&k))
+        self.key_of(ty, id).and_then(|k| self.order.get(k))
     }
 
     /// Creates the conversation, activated, or returns the existing one
@@ -78,7 +93,7 @@ impl Store {
         let key = self.by_id[ty.index()]
             .remove(id)
             .ok_or(Error::ConvNotFound)?;
-        let conv = self.order.remove(&key).ok_or(Error::Internal)?;
+        let conv = self.order.remove(key).ok_or(Error::Internal)?;
         self.json_total -= conv.json_len();
         Ok(conv)
     }
@@ -94,7 +109,7 @@ impl Store {
         change: impl FnOnce(&mut Conv) -> bool,
     ) -> Result<Option<Arc<Conv>>> {
         let old_key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
-        let mut arc = self.order.remove(&old_key).ok_or(Error::Internal)?;
+        let mut arc = self.order.remove(old_key).ok_or(Error::Internal)?;
         let conv = Arc::make_mut(&mut arc);
         self.json_total -= conv.json_len();
         let changed = change(conv);
@@ -133,12 +148,10 @@ impl Store {
     }
 
     /// Every conversation, in list order (pinned first, then most recently
-    /// activated first). Cheap: one reference count per conversation.
+    /// activated first). Cheap: one reference count per chunk of the order.
     pub fn snapshot(&self) -> Snapshot {
-        let mut convs = Vec::with_capacity(self.order.len());
-        convs.extend(self.order.values().rev().cloned());
         Snapshot {
-            convs,
+            order: self.order.snapshot(),
             json_total: self.json_total,
         }
     }
@@ -149,11 +162,7 @@ mod tests {
     use super::*;
 
     fn ids(s: &Store) -> Vec<String> {
-        s.snapshot()
-            .convs
-            .iter()
-            .map(|c| c.id().to_string())
-            .collect()
+        s.snapshot().iter().map(|c| c.id().to_string()).collect()
     }
 
     /// The tracked total equals the sum over the conversations.
@@ -161,7 +170,7 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(
             snap.json_total,
-            snap.convs.iter().map(|c| c.json_len()).sum::<usize>()
+            snap.iter().map(|c| c.json_len()).sum::<usize>()
         );
     }
 
@@ -187,7 +196,7 @@ mod tests {
         assert!(matches!(s.create(ConvType::C2C, "x"), Created::New(_)));
         assert!(matches!(s.create(ConvType::Group, "x"), Created::New(_)));
         assert!(matches!(s.create(ConvType::C2C, "x"), Created::Existing(_)));
-        assert_eq!(s.snapshot().convs.len(), 2);
+        assert_eq!(s.snapshot().len(), 2);
         s.delete(ConvType::C2C, "x").unwrap();
         check_total(&s);
         assert_eq!(
@@ -205,9 +214,9 @@ mod tests {
     fn snapshot_is_not_changed_by_later_writes() {
         let mut s = Store::new();
         s.create(ConvType::C2C, "a");
-        let snap = s.snapshot().convs;
+        let snap = s.snapshot();
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
-        assert!(snap[0].draft().is_none());
+        assert!(snap.iter().next().unwrap().draft().is_none());
         assert!(s.get(ConvType::C2C, "a").unwrap().draft().is_some());
     }
 }
