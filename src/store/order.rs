@@ -329,13 +329,11 @@ mod tests {
         }
         let mut rng = Lcg(3);
         let mut keys: Vec<u64> = (1..=n).collect();
-        let mut next = n + 1;
-        for _ in 0..50_000 {
+        for next in n + 1..=n + 50_000 {
             let i = rng.next(keys.len() as u64) as usize;
             let c = idx.remove(keys[i]).unwrap();
             idx.insert(next, c);
             keys[i] = next;
-            next += 1;
         }
         idx.check();
         assert!(
