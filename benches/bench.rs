@@ -581,6 +581,31 @@ fn put_u64(out: &mut Vec<u8>, mut v: u64) {
     out.extend_from_slice(&tmp[at..]);
 }
 
+/// A new, empty buffer for `len` bytes, allocated the way the library
+/// allocates a list's output: at its exact size, and, from 1 MiB up, faulted
+/// in with one `MADV_POPULATE_WRITE` (so the floor gets the same treatment
+/// of fresh memory as the library).
+fn fresh_buffer(len: usize) -> Vec<u8> {
+    let mut v: Vec<u8> = Vec::with_capacity(len);
+    if len >= 1 << 20 {
+        let spare = v.spare_capacity_mut();
+        let start = spare.as_mut_ptr() as usize;
+        let first = (start + 4095) & !4095;
+        let last = (start + spare.len()) & !4095;
+        if last > first {
+            // SAFETY: inside this Vec's allocation; no byte changes.
+            unsafe {
+                libc::madvise(
+                    first as *mut c_void,
+                    last - first,
+                    libc::MADV_POPULATE_WRITE,
+                )
+            };
+        }
+    }
+    v
+}
+
 /// The floor: the ConvInfo array of `recs`, NUL-terminated, from constant
 /// fragments and integers (ids need no escaping: checked when built).
 fn floor_write(out: &mut Vec<u8>, recs: &[Rec]) {
@@ -796,13 +821,14 @@ fn child_list(n: usize, reps: usize, verify: bool) {
     // a new buffer of the exact size.
     let ms = |t0: Instant| t0.elapsed().as_secs_f64() * 1e3;
     let (mut t_lib, mut t_floor, mut t_warm, mut t_serde) = (vec![], vec![], vec![], vec![]);
+    let mut t_wake = vec![];
     let serde_reps = if n >= 1_000_000 { 3.min(reps) } else { reps };
     let mut warm_buf = floor_buf;
     for rep in 0..=reps {
         // Rep 0 warms up and is not counted.
         let lib = lib_list(&sink).as_secs_f64() * 1e3;
         let t0 = Instant::now();
-        let mut fresh = Vec::with_capacity(out_len + 1);
+        let mut fresh = fresh_buffer(out_len + 1);
         floor_write(&mut fresh, &recs);
         drop(black_box(fresh));
         let floor = ms(t0);
@@ -816,9 +842,17 @@ fn child_list(n: usize, reps: usize, verify: bool) {
             t_floor.push(floor);
             t_warm.push(warm);
         }
+        // The fixed cost of handing one call to the callback thread, after
+        // it went idle during the floor runs above (a trivial call and its
+        // callback): part of every list, absent from the floor.
+        if rep > 0 {
+            let t0 = Instant::now();
+            sync_worker();
+            t_wake.push(ms(t0));
+        }
         if rep <= serde_reps {
             let t0 = Instant::now();
-            let mut fresh = Vec::with_capacity(out_len + 1);
+            let mut fresh = fresh_buffer(out_len + 1);
             serde_write(&mut fresh, &recs);
             drop(black_box(fresh));
             if rep > 0 {
@@ -860,6 +894,7 @@ fn child_list(n: usize, reps: usize, verify: bool) {
     report("lib_ms", median(&mut t_lib));
     report("floor_ms", median(&mut t_floor));
     report("warm_ms", median(&mut t_warm));
+    report("wake_ms", median(&mut t_wake));
     report("serde_ms", median(&mut t_serde));
     report("out_bytes", out_len as f64);
     report("rss_create", (rss_create - rss0) as f64);
@@ -1197,6 +1232,22 @@ fn parent(cfg: &Config) {
             Some(1.3),
         ));
     }
+    rows.push(row(
+        "hand-off to the idle callback thread (reference)".to_string(),
+        fmt_ns(lists[0].1["wake_ms"] * 1e6),
+        "-".to_string(),
+        None,
+        None,
+    ));
+    for (n, r) in &lists {
+        rows.push(row(
+            format!("list {}, less the hand-off (reference)", fmt_n(*n)),
+            fmt_ns((r["lib_ms"] - r["wake_ms"]) * 1e6),
+            fmt_ns(r["floor_ms"] * 1e6),
+            Some((r["lib_ms"] - r["wake_ms"]) / r["floor_ms"]),
+            None,
+        ));
+    }
     for (n, r) in &lists {
         rows.push(row(
             format!("list {}, serde_json (reference)", fmt_n(*n)),
@@ -1287,6 +1338,7 @@ fn parent(cfg: &Config) {
         "ratio",
         "warm",
         "ratio",
+        "hand-off",
         "serde",
         "ns/conv",
         "MB out",
@@ -1304,6 +1356,7 @@ fn parent(cfg: &Config) {
             format!("{:.2}x", r["lib_ms"] / r["floor_ms"]),
             format!("{:.3}", r["warm_ms"]),
             format!("{:.2}x", r["lib_ms"] / r["warm_ms"]),
+            format!("{:.3}", r["wake_ms"]),
             format!("{:.3}", r["serde_ms"]),
             format!("{:.1}", r["lib_ms"] * 1e6 / nf),
             format!("{:.1}", r["out_bytes"] / 1e6),

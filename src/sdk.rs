@@ -52,7 +52,7 @@ impl Sdk {
     pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<Reply>) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.store.lock();
-        let (conv, event) = match store.create(ty, id) {
+        let (conv, event) = match store.create(ty, id)? {
             Created::New(c) => (
                 c.clone(),
                 Some((TIMConvEvent::kTIMConvEvent_Add, Body::ConvArray1(c))),

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::id::ConvId;
 use super::json::{decimal_len, escaped_len, frag, write_str_body, write_u64};
 use super::keys::*;
 
@@ -40,7 +41,7 @@ pub const PINNED_BIT: u64 = 1 << 62;
 /// payload always shows the state at the moment its change took effect.
 #[derive(Clone, Debug)]
 pub struct Conv {
-    id: Arc<str>,
+    id: ConvId,
     conv_type: ConvType,
     /// The id needs no JSON escaping (the common case: copied as is).
     id_plain: bool,
@@ -52,9 +53,9 @@ pub struct Conv {
 }
 
 impl Conv {
-    pub fn new(conv_type: ConvType, id: Arc<str>, seq: u64) -> Conv {
+    pub fn new(conv_type: ConvType, id: ConvId, seq: u64) -> Conv {
         Conv {
-            id_plain: super::json::is_plain(&id),
+            id_plain: super::json::is_plain(id.as_bytes()),
             id,
             conv_type,
             pinned: false,
@@ -63,7 +64,7 @@ impl Conv {
         }
     }
 
-    pub fn id(&self) -> &Arc<str> {
+    pub fn id(&self) -> &ConvId {
         &self.id
     }
 
@@ -99,16 +100,16 @@ impl Conv {
         if self.id_plain {
             out.extend_from_slice(self.id.as_bytes());
         } else {
-            write_str_body(out, &self.id);
+            write_str_body(out, self.id.as_bytes());
         }
     }
 
     /// The exact length of [`Conv::write_json`]'s output.
     pub fn json_len(&self) -> usize {
         let id = if self.id_plain {
-            self.id.len()
+            self.id.as_bytes().len()
         } else {
-            escaped_len(&self.id)
+            escaped_len(self.id.as_bytes())
         };
         let draft = match &self.draft {
             Some(d) => HAS_DRAFT.len() + d.len(),
@@ -222,7 +223,7 @@ mod tests {
 
     #[test]
     fn conv_info_has_every_contract_key_with_its_type() {
-        let c = Conv::new(ConvType::Group, Arc::from("g\"1\n"), 7);
+        let c = Conv::new(ConvType::Group, ConvId::new("g\"1\n"), 7);
         let mut out = Vec::new();
         c.write_json(&mut out);
         let v: Value = serde_json::from_slice(&out).unwrap();
@@ -248,11 +249,15 @@ mod tests {
     #[test]
     fn json_len_is_exact() {
         let mut cases = vec![
-            Conv::new(ConvType::C2C, Arc::from("a"), 1),
-            Conv::new(ConvType::Group, Arc::from("quote\"back\\slash\n\u{1}ü"), 99),
-            Conv::new(ConvType::C2C, Arc::from("x".repeat(128)), u64::MAX >> 2),
+            Conv::new(ConvType::C2C, ConvId::new("a"), 1),
+            Conv::new(
+                ConvType::Group,
+                ConvId::new("quote\"back\\slash\n\u{1}ü"),
+                99,
+            ),
+            Conv::new(ConvType::C2C, ConvId::new(&"x".repeat(128)), u64::MAX >> 2),
         ];
-        let mut d = Conv::new(ConvType::Group, Arc::from("d"), 12345);
+        let mut d = Conv::new(ConvType::Group, ConvId::new("d"), 12345);
         d.set_draft(Some(r#"{"draft_msg":{"message_elem_array":[]}}"#.into()));
         d.pinned = true;
         cases.push(d);
@@ -277,7 +282,7 @@ mod tests {
 
     #[test]
     fn pinned_order_key_has_bit_62() {
-        let mut c = Conv::new(ConvType::C2C, Arc::from("a"), 5);
+        let mut c = Conv::new(ConvType::C2C, ConvId::new("a"), 5);
         c.pinned = true;
         assert_eq!(c.order_key(), 0x4000000000000005);
         let mut out = Vec::new();

@@ -99,22 +99,22 @@ pub fn write_i64(out: &mut Vec<u8>, v: i64) {
 /// True when `s` can be written between quotes as it is (no `"`, `\` or
 /// control character).
 #[inline]
-pub fn is_plain(s: &str) -> bool {
-    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+pub fn is_plain(s: &[u8]) -> bool {
+    s.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 /// Appends `s` as a JSON string, quotes included.
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    write_str_body(out, s);
+    write_str_body(out, s.as_bytes());
     out.push(b'"');
 }
 
 /// The length of [`write_str_body`]'s output for `s`.
-pub fn escaped_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| match b {
+pub fn escaped_len(s: &[u8]) -> usize {
+    s.iter()
+        .map(|&b| match b {
             b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
             0..=0x1f => 6,
             _ => 1,
@@ -122,9 +122,8 @@ pub fn escaped_len(s: &str) -> usize {
         .sum()
 }
 
-/// Appends the escaped content of `s`, without quotes.
-pub fn write_str_body(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
+/// Appends the escaped content of `bytes` (UTF-8), without quotes.
+pub fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -321,9 +320,9 @@ mod tests {
             let back: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(back, s);
         }
-        assert!(is_plain("user_1"));
-        assert!(!is_plain("a\"b"));
-        assert!(!is_plain("a\nb"));
+        assert!(is_plain(b"user_1"));
+        assert!(!is_plain(b"a\"b"));
+        assert!(!is_plain(b"a\nb"));
     }
 
     #[test]

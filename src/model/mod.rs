@@ -3,7 +3,9 @@
 
 pub mod conv;
 pub mod draft;
+pub mod id;
 pub mod json;
 pub mod keys;
 
 pub use conv::{Conv, ConvType, PINNED_BIT};
+pub use id::ConvId;

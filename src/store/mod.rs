@@ -9,17 +9,18 @@
 
 mod order;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::model::{Conv, ConvType};
+use crate::model::{Conv, ConvId, ConvType};
 use order::{OrderIndex, OrderSnapshot};
 
 #[derive(Default)]
 pub struct Store {
     /// Per [`ConvType::index`]: id → order key.
-    by_id: [HashMap<Arc<str>, u64>; 2],
+    by_id: [HashMap<ConvId, u64>; 2],
     /// Order key → conversation. Iterated in reverse, this is the list.
     order: OrderIndex,
     /// The last activation sequence handed out.
@@ -64,34 +65,41 @@ impl Store {
     }
 
     fn key_of(&self, ty: ConvType, id: &str) -> Option<u64> {
-        self.by_id[ty.index()].get(id).copied()
+        self.by_id[ty.index()].get(id.as_bytes()).copied()
     }
 
+    #[cfg(test)]
     pub fn get(&self, ty: ConvType, id: &str) -> Option<&Arc<Conv>> {
         self.key_of(ty, id).and_then(|k| self.order.get(k))
     }
 
     /// Creates the conversation, activated, or returns the existing one
     /// unchanged.
-    pub fn create(&mut self, ty: ConvType, id: &str) -> Created {
-        if let Some(c) = self.get(ty, id) {
-            return Created::Existing(c.clone());
+    pub fn create(&mut self, ty: ConvType, id: &str) -> Result<Created> {
+        // One hash: the entry either finds the conversation or is where the
+        // new one goes.
+        match self.by_id[ty.index()].entry(ConvId::new(id)) {
+            Entry::Occupied(e) => match self.order.get(*e.get()) {
+                Some(c) => Ok(Created::Existing(c.clone())),
+                None => Err(Error::Internal),
+            },
+            Entry::Vacant(e) => {
+                self.seq += 1;
+                let conv = Arc::new(Conv::new(ty, e.key().clone(), self.seq));
+                let key = conv.order_key();
+                e.insert(key);
+                self.json_total += conv.json_len();
+                self.order.insert(key, conv.clone());
+                Ok(Created::New(conv))
+            }
         }
-        let id: Arc<str> = Arc::from(id);
-        let seq = self.next_seq();
-        let conv = Arc::new(Conv::new(ty, id.clone(), seq));
-        let key = conv.order_key();
-        self.json_total += conv.json_len();
-        self.by_id[ty.index()].insert(id, key);
-        self.order.insert(key, conv.clone());
-        Created::New(conv)
     }
 
     /// Removes the conversation with everything attached to it; returns its
     /// last state.
     pub fn delete(&mut self, ty: ConvType, id: &str) -> Result<Arc<Conv>> {
         let key = self.by_id[ty.index()]
-            .remove(id)
+            .remove(id.as_bytes())
             .ok_or(Error::ConvNotFound)?;
         let conv = self.order.remove(key).ok_or(Error::Internal)?;
         self.json_total -= conv.json_len();
@@ -120,7 +128,7 @@ impl Store {
         let new_key = conv.order_key();
         self.json_total += conv.json_len();
         if new_key != old_key {
-            if let Some(k) = self.by_id[ty.index()].get_mut(id) {
+            if let Some(k) = self.by_id[ty.index()].get_mut(id.as_bytes()) {
                 *k = new_key;
             }
         }
@@ -162,7 +170,10 @@ mod tests {
     use super::*;
 
     fn ids(s: &Store) -> Vec<String> {
-        s.snapshot().iter().map(|c| c.id().to_string()).collect()
+        s.snapshot()
+            .iter()
+            .map(|c| c.id().to_str_lossy().into_owned())
+            .collect()
     }
 
     /// The tracked total equals the sum over the conversations.
@@ -178,7 +189,7 @@ mod tests {
     fn newest_first_and_draft_activates_cancel_does_not() {
         let mut s = Store::new();
         for id in ["a", "b", "c"] {
-            s.create(ConvType::C2C, id);
+            s.create(ConvType::C2C, id).unwrap();
         }
         assert_eq!(ids(&s), ["c", "b", "a"]);
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
@@ -193,9 +204,18 @@ mod tests {
     #[test]
     fn types_are_separate_and_create_is_idempotent() {
         let mut s = Store::new();
-        assert!(matches!(s.create(ConvType::C2C, "x"), Created::New(_)));
-        assert!(matches!(s.create(ConvType::Group, "x"), Created::New(_)));
-        assert!(matches!(s.create(ConvType::C2C, "x"), Created::Existing(_)));
+        assert!(matches!(
+            s.create(ConvType::C2C, "x").unwrap(),
+            Created::New(_)
+        ));
+        assert!(matches!(
+            s.create(ConvType::Group, "x").unwrap(),
+            Created::New(_)
+        ));
+        assert!(matches!(
+            s.create(ConvType::C2C, "x").unwrap(),
+            Created::Existing(_)
+        ));
         assert_eq!(s.snapshot().len(), 2);
         s.delete(ConvType::C2C, "x").unwrap();
         check_total(&s);
@@ -213,7 +233,7 @@ mod tests {
     #[test]
     fn snapshot_is_not_changed_by_later_writes() {
         let mut s = Store::new();
-        s.create(ConvType::C2C, "a");
+        s.create(ConvType::C2C, "a").unwrap();
         let snap = s.snapshot();
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
         assert!(snap.iter().next().unwrap().draft().is_none());

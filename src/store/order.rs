@@ -223,11 +223,11 @@ impl OrderIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ConvType;
+    use crate::model::{ConvId, ConvType};
     use std::collections::BTreeMap;
 
     fn conv(key: u64) -> Arc<Conv> {
-        Arc::new(Conv::new(ConvType::C2C, Arc::from(key.to_string()), key))
+        Arc::new(Conv::new(ConvType::C2C, ConvId::new(&key.to_string()), key))
     }
 
     /// A small deterministic generator (no dependencies).
