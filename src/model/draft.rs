@@ -1,9 +1,13 @@
 //! `TIMConvSetDraft`'s `json_draft_param`: checked once on the way in, then
 //! kept as compact text and copied verbatim into every ConvInfo.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
 
-use super::json::{check_depth, check_unique_keys, frag, minify, write_u64};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::json::{check_depth, frag, minify, write_u64, UniqueKeys};
 use super::keys::*;
 use crate::error::{Error, Result};
 
@@ -14,34 +18,18 @@ use crate::error::{Error, Result};
 /// Shape: an object; `draft_msg` an object holding a `message_elem_array`
 /// array; `draft_user_define`, if present, a string; `draft_edit_time`, if
 /// present, an unsigned integer. Unknown keys are kept. No object may hold
-/// the same key twice.
+/// the same key twice. One pass of the parser checks all of it.
 pub fn parse_draft(text: &str, now: u64) -> Result<Box<str>> {
-    if !check_depth(text) || !check_unique_keys(text) {
+    if !check_depth(text) {
         return Err(Error::InvalidJson);
     }
-    let v: Value = serde_json::from_str(text).map_err(|_| Error::InvalidJson)?;
-    let obj = v.as_object().ok_or(Error::InvalidJson)?;
-    let msg = obj
-        .get(kTIMDraftMsg)
-        .and_then(Value::as_object)
-        .ok_or(Error::InvalidJson)?;
-    if !msg.get(kTIMMsgElemArray).is_some_and(Value::is_array) {
-        return Err(Error::InvalidJson);
-    }
-    if obj.get(kTIMDraftUserDefine).is_some_and(|u| !u.is_string()) {
-        return Err(Error::InvalidJson);
-    }
-    let has_time = match obj.get(kTIMDraftEditTime) {
-        None => false,
-        Some(t) if t.is_u64() => true,
-        Some(_) => return Err(Error::InvalidJson),
-    };
+    let draft: DraftShape = serde_json::from_str(text).map_err(|_| Error::InvalidJson)?;
     let compact = minify(text);
-    if has_time {
-        return Ok(compact.into_boxed_str());
+    if draft.has_edit_time {
+        return Ok(compact.into());
     }
     // `compact` is an object with at least one member (draft_msg): "{...}".
-    let mut out = Vec::with_capacity(compact.len() + 40);
+    let mut out = Vec::with_capacity(compact.len() + 32);
     out.extend_from_slice(frag!("{\"", kTIMDraftEditTime, "\":"));
     write_u64(&mut out, now);
     out.push(b',');
@@ -52,9 +40,143 @@ pub fn parse_draft(text: &str, now: u64) -> Result<Box<str>> {
         .map_err(|_| Error::Internal)
 }
 
+/// What the one pass over a draft found.
+struct DraftShape {
+    has_edit_time: bool,
+}
+
+/// Reads an object's keys, refusing a key seen before in that object.
+fn next_unique_key<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    seen: &mut HashSet<Cow<'de, str>>,
+) -> std::result::Result<Option<Cow<'de, str>>, A::Error> {
+    let Some(key) = map.next_key::<Cow<'de, str>>()? else {
+        return Ok(None);
+    };
+    if !seen.insert(key.clone()) {
+        return Err(de::Error::custom("duplicate key"));
+    }
+    Ok(Some(key))
+}
+
+impl<'de> Deserialize<'de> for DraftShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DraftShape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a draft object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<DraftShape, A::Error> {
+                let mut seen = HashSet::new();
+                let (mut has_msg, mut has_edit_time) = (false, false);
+                while let Some(key) = next_unique_key(&mut map, &mut seen)? {
+                    if key == kTIMDraftMsg {
+                        map.next_value::<MessageShape>()?;
+                        has_msg = true;
+                    } else if key == kTIMDraftUserDefine {
+                        map.next_value::<JsonString>()?;
+                    } else if key == kTIMDraftEditTime {
+                        map.next_value::<u64>()?;
+                        has_edit_time = true;
+                    } else {
+                        map.next_value::<UniqueKeys>()?;
+                    }
+                }
+                if !has_msg {
+                    return Err(de::Error::missing_field(kTIMDraftMsg));
+                }
+                Ok(DraftShape { has_edit_time })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `draft_msg`: an object holding a `message_elem_array` array.
+struct MessageShape;
+
+impl<'de> Deserialize<'de> for MessageShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MessageShape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a message object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<MessageShape, A::Error> {
+                let mut seen = HashSet::new();
+                let mut has_elems = false;
+                while let Some(key) = next_unique_key(&mut map, &mut seen)? {
+                    if key == kTIMMsgElemArray {
+                        map.next_value::<JsonArray>()?;
+                        has_elems = true;
+                    } else {
+                        map.next_value::<UniqueKeys>()?;
+                    }
+                }
+                if !has_elems {
+                    return Err(de::Error::missing_field(kTIMMsgElemArray));
+                }
+                Ok(MessageShape)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A JSON array (of anything without duplicate keys).
+struct JsonArray;
+
+impl<'de> Deserialize<'de> for JsonArray {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JsonArray;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<JsonArray, A::Error> {
+                while seq.next_element::<UniqueKeys>()?.is_some() {}
+                Ok(JsonArray)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// A JSON string (and nothing else: not null).
+struct JsonString;
+
+impl<'de> Deserialize<'de> for JsonString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JsonString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<JsonString, E> {
+                Ok(JsonString)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     const MSG: &str = r#""draft_msg":{"message_elem_array":[{"elem_type":0,"text_elem_content":"hi"}],"x_unknown":[1,{"k":2}]}"#;
 
@@ -80,6 +202,15 @@ mod tests {
     }
 
     #[test]
+    fn escaped_key_names_are_the_same_keys() {
+        let d = parse_draft(&format!("{{{MSG},\"draft\\u005fedit_time\":7}}"), 42).unwrap();
+        assert!(
+            !d.contains(":42"),
+            "the escaped draft_edit_time counts as given: {d}"
+        );
+    }
+
+    #[test]
     fn wrong_shapes_are_json_errors() {
         for bad in [
             "[]",
@@ -96,6 +227,13 @@ mod tests {
             &format!("{{\"draft_edit_time\":-1,\"draft_edit_time\":5,{MSG}}}"),
             r#"{"draft_msg":[],"draft_msg":{"message_elem_array":[]}}"#,
             r#"{"draft_msg":{"message_elem_array":[{"elem_type":0,"elem_type":1}]}}"#,
+            r#"{"draft_msg":{"message_elem_array":[],"message_elem_array":[]}}"#,
+            r#"{"draft_msg":{"message_elem_array":null}}"#,
+            &format!("{{{MSG},\"draft_user_define\":null}}"),
+            &format!("{{{MSG},\"draft_user_define\":[\"x\"]}}"),
+            &format!("{{{MSG},\"draft_edit_time\":null}}"),
+            &format!("{{{MSG},\"x\":{{\"a\":1,\"a\":2}}}}"),
+            &format!("{{{MSG},\"draft\\u005fmsg\":{{\"message_elem_array\":[]}}}}"),
         ] {
             assert_eq!(parse_draft(bad, 0), Err(Error::InvalidJson), "{bad}");
         }

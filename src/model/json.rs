@@ -197,8 +197,9 @@ pub fn check_unique_keys(text: &str) -> bool {
     serde_json::from_str::<UniqueKeys>(text).is_ok()
 }
 
-/// A JSON value, checked by [`check_unique_keys`] and then dropped.
-struct UniqueKeys;
+/// A JSON value without duplicate keys, checked and dropped (see
+/// [`check_unique_keys`]).
+pub struct UniqueKeys;
 
 impl<'de> serde::Deserialize<'de> for UniqueKeys {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -252,28 +253,29 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
 }
 
 /// `text` (valid JSON) without the white space between tokens. Strings and
-/// numbers are copied byte for byte.
+/// numbers are copied byte for byte, in runs.
 pub fn minify(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut in_str = false;
-    let mut escaped = false;
-    for c in text.chars() {
+    let (mut in_str, mut escaped, mut run) = (false, false, 0);
+    for (i, &b) in bytes.iter().enumerate() {
         if in_str {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_str = false;
             }
-            out.push(c);
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            if c == '"' {
-                in_str = true;
-            }
-            out.push(c);
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            // ASCII bytes: `run` and `i` are both character boundaries.
+            out.push_str(&text[run..i]);
+            run = i + 1;
+        } else if b == b'"' {
+            in_str = true;
         }
     }
+    out.push_str(&text[run..]);
     out
 }
 
@@ -349,6 +351,11 @@ mod tests {
 
     #[test]
     fn minify_keeps_tokens() {
+        assert_eq!(
+            minify("{ \"é中\" :\t[ \"a  b\\\\\" ]\r\n}"),
+            "{\"é中\":[\"a  b\\\\\"]}"
+        );
+        assert_eq!(minify("[]"), "[]");
         let text = "{ \"a\" : [ 1 , 2.50e3 ],\n \"b\" : \" x \\\" y \" }";
         assert_eq!(minify(text), "{\"a\":[1,2.50e3],\"b\":\" x \\\" y \"}");
     }
