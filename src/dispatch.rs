@@ -168,9 +168,11 @@ pub struct Dispatcher {
     listeners: Arc<Listeners>,
 }
 
-/// The worker keeps a buffer this large between jobs; a larger one (after a
-/// big list) is given back.
-const KEEP_BUFFER: usize = 1 << 20;
+/// The worker keeps a buffer this large between jobs (any single ConvInfo
+/// and lists of a hundred or so); a larger one, from a big list, is given
+/// back at once, so that no list costs memory after it was delivered (the
+/// per-conversation memory goal holds for stores of any size).
+const KEEP_BUFFER: usize = 64 << 10;
 
 impl Dispatcher {
     pub fn start() -> Dispatcher {
