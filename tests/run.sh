@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, the Rust tests (through the exported C
 # functions), the C and C++ programs (plain, under ASan+UBSan and under
-# valgrind), the quickstart example, and a smoke run of the benchmark.
+# valgrind), Python through ctypes, the quickstart example, and a smoke run of
+# the benchmark.
 #
 # Needs: the Rust toolchain with rustfmt and clippy, gcc/g++, valgrind,
-# pkg-config and libjsoncpp-dev (.ci/run installs what is missing).
+# python3, pkg-config and libjsoncpp-dev (.ci/run installs what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,9 @@ cargo test --all-features
 
 step "C and C++ programs against include/ and libImSDK.so"
 bash tests/c/run.sh
+
+step "Python through ctypes (an FFI caller, no wrapper)"
+python3 tests/python/ctypes_test.py target/release/libImSDK.so
 
 step "quickstart example"
 cargo build --release
