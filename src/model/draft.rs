@@ -201,6 +201,67 @@ mod tests {
         assert!(!d.contains(":1,"));
     }
 
+    /// A mutation fuzzer on stable: random edits of valid drafts. Whatever
+    /// the input, no panic; whatever is accepted is stored as JSON that
+    /// parses, has no duplicate key, has the required shape, and equals the
+    /// input but for the filled-in edit time.
+    #[test]
+    fn random_edits_never_panic_and_accepted_drafts_stay_valid() {
+        let seeds = [
+            format!("{{{MSG}}}"),
+            format!("{{ {MSG} , \"draft_user_define\" : \"a\\\"b\\u00e9\" , \"draft_edit_time\" : 12 }}"),
+            r#"{"draft_msg":{"message_elem_array":[[[{"k":[1,2.5e3,-0,true,null,"s"]}]]]},"z":{}}"#.to_string(),
+        ];
+        let alphabet: &[u8] = b"{}[]:,\" \\\tnu0123456789.-+eEtrfalsdm_\xc3\xa9\x00\x01";
+        let mut state = 0x2545F4914F6CDD1Du64;
+        let mut rnd = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let (mut accepted, mut refused) = (0, 0);
+        for i in 0..20_000 {
+            let mut b = seeds[i % seeds.len()].clone().into_bytes();
+            for _ in 0..1 + rnd(4) {
+                let at = rnd(b.len() + 1);
+                match rnd(3) {
+                    0 if at < b.len() => {
+                        b.remove(at);
+                    }
+                    1 if at < b.len() => b[at] = alphabet[rnd(alphabet.len())],
+                    _ => b.insert(at, alphabet[rnd(alphabet.len())]),
+                }
+            }
+            // Inputs reach parse_draft as checked UTF-8.
+            let Ok(text) = String::from_utf8(b) else {
+                continue;
+            };
+            match parse_draft(&text, 77) {
+                Err(e) => {
+                    assert_eq!(e, Error::InvalidJson);
+                    refused += 1;
+                }
+                Ok(stored) => {
+                    accepted += 1;
+                    assert!(super::super::json::check_unique_keys(&stored), "{stored}");
+                    let mut got: Value = serde_json::from_str(&stored).unwrap();
+                    let mut want: Value = serde_json::from_str(&text).unwrap();
+                    assert!(got[kTIMDraftMsg][kTIMMsgElemArray].is_array(), "{stored}");
+                    assert!(got[kTIMDraftEditTime].is_u64(), "{stored}");
+                    got.as_object_mut().unwrap().remove(kTIMDraftEditTime);
+                    want.as_object_mut().unwrap().remove(kTIMDraftEditTime);
+                    assert_eq!(got, want, "{text}");
+                }
+            }
+        }
+        // The edits must exercise both outcomes.
+        assert!(
+            accepted > 500 && refused > 5_000,
+            "{accepted} accepted, {refused} refused"
+        );
+    }
+
     #[test]
     fn escaped_key_names_are_the_same_keys() {
         let d = parse_draft(&format!("{{{MSG},\"draft\\u005fedit_time\":7}}"), 42).unwrap();
