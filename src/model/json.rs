@@ -155,26 +155,46 @@ pub fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Deepest nesting of arrays and objects accepted in JSON input.
 pub const MAX_DEPTH: usize = 100;
 
+/// Follows JSON text byte by byte and tells which bytes belong to a string
+/// literal (its quotes included), so that brackets and white space inside
+/// strings are left alone.
+#[derive(Default)]
+struct StringTracker {
+    inside: bool,
+    escaped: bool,
+}
+
+impl StringTracker {
+    /// Takes the next byte; true when it is part of a string literal.
+    #[inline]
+    fn in_string(&mut self, b: u8) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.inside = false;
+            }
+            true
+        } else {
+            self.inside = b == b'"';
+            self.inside
+        }
+    }
+}
+
 /// Checks that no array or object in `text` is nested deeper than
 /// [`MAX_DEPTH`], without recursion, so hostile input cannot exhaust the
 /// stack of the parser that runs after it. Says nothing about syntax.
 pub fn check_depth(text: &str) -> bool {
     let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
+    let mut strings = StringTracker::default();
     for &b in text.as_bytes() {
-        if in_str {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_str = false;
-            }
+        if strings.in_string(b) {
             continue;
         }
         match b {
-            b'"' => in_str = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -255,24 +275,14 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
 /// `text` (valid JSON) without the white space between tokens. Strings and
 /// numbers are copied byte for byte, in runs.
 pub fn minify(text: &str) -> String {
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let (mut in_str, mut escaped, mut run) = (false, false, 0);
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_str {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_str = false;
-            }
-        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+    let mut strings = StringTracker::default();
+    let mut run = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if !strings.in_string(b) && matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
             // ASCII bytes: `run` and `i` are both character boundaries.
             out.push_str(&text[run..i]);
             run = i + 1;
-        } else if b == b'"' {
-            in_str = true;
         }
     }
     out.push_str(&text[run..]);
