@@ -59,18 +59,14 @@ impl Store {
         Store::default()
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
-    }
-
     fn key_of(&self, ty: ConvType, id: &str) -> Option<u64> {
         self.by_id[ty.index()].get(id.as_bytes()).copied()
     }
 
-    #[cfg(test)]
-    pub fn get(&self, ty: ConvType, id: &str) -> Option<&Arc<Conv>> {
-        self.key_of(ty, id).and_then(|k| self.order.get(k))
+    /// The conversation as it is now.
+    pub fn get(&self, ty: ConvType, id: &str) -> Result<&Arc<Conv>> {
+        let key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
+        self.order.get(key).ok_or(Error::Internal)
     }
 
     /// Creates the conversation, activated, or returns the existing one
@@ -84,6 +80,7 @@ impl Store {
                 None => Err(Error::Internal),
             },
             Entry::Vacant(e) => {
+                // (Not a method: the entry holds `by_id` borrowed.)
                 self.seq += 1;
                 let conv = Arc::new(Conv::new(ty, e.key().clone(), self.seq));
                 let key = conv.order_key();
@@ -106,24 +103,24 @@ impl Store {
         Ok(conv)
     }
 
-    /// Applies `change` to the conversation and reindexes it; returns the new
-    /// version, or `None` (nothing changed) when `change` returns false.
-    /// `change` gets a fresh activation sequence when `activate` is set.
+    /// Applies `change` to the conversation and reindexes it, with a fresh
+    /// activation sequence when `activate` is set; returns the new version.
     fn update(
         &mut self,
         ty: ConvType,
         id: &str,
         activate: bool,
-        change: impl FnOnce(&mut Conv) -> bool,
-    ) -> Result<Option<Arc<Conv>>> {
+        change: impl FnOnce(&mut Conv),
+    ) -> Result<Arc<Conv>> {
         let old_key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
         let mut arc = self.order.remove(old_key).ok_or(Error::Internal)?;
+        // A copy only if a queued callback or a list still holds this version.
         let conv = Arc::make_mut(&mut arc);
         self.json_total -= conv.json_len();
-        let changed = change(conv);
-        if changed && activate {
-            let seq = self.next_seq();
-            conv.activate(seq);
+        change(conv);
+        if activate {
+            self.seq += 1;
+            conv.activate(self.seq);
         }
         let new_key = conv.order_key();
         self.json_total += conv.json_len();
@@ -133,26 +130,22 @@ impl Store {
             }
         }
         self.order.insert(new_key, arc.clone());
-        Ok(changed.then_some(arc))
+        Ok(arc)
     }
 
     /// Stores a draft (already checked, see [`crate::model::draft`]) and
     /// activates the conversation.
     pub fn set_draft(&mut self, ty: ConvType, id: &str, draft: Box<str>) -> Result<Arc<Conv>> {
-        self.update(ty, id, true, |c| {
-            c.set_draft(Some(draft));
-            true
-        })?
-        .ok_or(Error::Internal)
+        self.update(ty, id, true, |c| c.set_draft(Some(draft)))
     }
 
-    /// Removes the draft without reordering. `Ok(None)`: there was none.
+    /// Removes the draft without reordering. `Ok(None)`: there was none, and
+    /// nothing changed.
     pub fn cancel_draft(&mut self, ty: ConvType, id: &str) -> Result<Option<Arc<Conv>>> {
-        self.update(ty, id, false, |c| {
-            let had = c.draft().is_some();
-            c.set_draft(None);
-            had
-        })
+        if self.get(ty, id)?.draft().is_none() {
+            return Ok(None);
+        }
+        self.update(ty, id, false, |c| c.set_draft(None)).map(Some)
     }
 
     /// Every conversation, in list order (pinned first, then most recently
@@ -228,6 +221,7 @@ mod tests {
             s.get(ConvType::Group, "x").unwrap().conv_type(),
             ConvType::Group
         );
+        assert_eq!(s.get(ConvType::C2C, "x").err(), Some(Error::ConvNotFound));
     }
 
     #[test]
