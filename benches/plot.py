@@ -77,6 +77,14 @@ def fmt_bytes(b):
     return f"{b:g} B"
 
 
+def log_ticks(lo, hi):
+    """Grid values from 10**lo to 10**hi: (value, True) at each decade and
+    (value, False) at 2..9 times it, up to the last decade."""
+    for d in range(lo, hi + 1):
+        for m in range(1, 10 if d < hi else 2):
+            yield m * 10**d, m == 1
+
+
 def panel(out, x0, y0, title, rows, series, y_label, y_fmt, y_unit_scale=1.0, y_decade_base=10):
     xs = [r["convs"] for r in rows]
     ys = [r[c] * y_unit_scale for r in rows for c, *_ in series if c in r and r[c] > 0]
@@ -96,24 +104,16 @@ def panel(out, x0, y0, title, rows, series, y_label, y_fmt, y_unit_scale=1.0, y_
     out.append(f'<text x="{x0 + PANEL_W / 2}" y="{y0 - 14}" class="title">{html.escape(title)}</text>')
     out.append(f'<rect x="{x0}" y="{y0}" width="{PANEL_W}" height="{PANEL_H}" class="frame"/>')
     # Grid: decades (labelled) and 2..9 within them.
-    for d in range(xlo, xhi + 1):
-        for m in range(1, 10):
-            v = m * 10**d
-            if d == xhi and m > 1:
-                break
-            x = px(v)
-            out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + PANEL_H}" class="{"grid" if m == 1 else "minor"}"/>')
-            if m == 1:
-                out.append(f'<text x="{x:.1f}" y="{y0 + PANEL_H + 18}" class="tick" text-anchor="middle">{fmt_count(v)}</text>')
-    for d in range(ylo, yhi + 1):
-        for m in range(1, 10):
-            v = m * 10.0**d
-            if d == yhi and m > 1:
-                break
-            y = py(v)
-            out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + PANEL_W}" y2="{y:.1f}" class="{"grid" if m == 1 else "minor"}"/>')
-            if m == 1:
-                out.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{y_fmt(v)}</text>')
+    for v, major in log_ticks(xlo, xhi):
+        x = px(v)
+        out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + PANEL_H}" class="{"grid" if major else "minor"}"/>')
+        if major:
+            out.append(f'<text x="{x:.1f}" y="{y0 + PANEL_H + 18}" class="tick" text-anchor="middle">{fmt_count(v)}</text>')
+    for v, major in log_ticks(ylo, yhi):
+        y = py(v)
+        out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + PANEL_W}" y2="{y:.1f}" class="{"grid" if major else "minor"}"/>')
+        if major:
+            out.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{y_fmt(v)}</text>')
     out.append(f'<text x="{x0 + PANEL_W / 2}" y="{y0 + PANEL_H + 38}" class="axis">conversations</text>')
     out.append(
         f'<text x="{x0 - 62}" y="{y0 + PANEL_H / 2}" class="axis" '
