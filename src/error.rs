@@ -16,18 +16,27 @@ pub enum Error {
     ConvNotFound,
     /// A bug caught inside the library (a panic).
     Internal,
+    /// `TIMInit` has not been called (functions that need it).
+    NotInitialized,
+    /// After `TIMInit`, no user is logged in.
+    NotLoggedIn,
+    /// The function needs the vendor's servers (see the function table).
+    NotSupported,
 }
 
 impl Error {
     /// The synchronous return value for a refused call.
     ///
     /// A caught panic has no `TIMResult` of its own in the vendor's enum; it
-    /// is answered with `TIM_ERR_PARAM` (documented in the README).
+    /// is answered with `TIM_ERR_PARAM`, and so is a function that is not
+    /// available and has no callback to say so (documented in the README).
     pub fn result_code(self) -> i32 {
         (match self {
-            Error::InvalidParam | Error::Internal => TIMResult::TIM_ERR_PARAM,
+            Error::InvalidParam | Error::Internal | Error::NotSupported => TIMResult::TIM_ERR_PARAM,
             Error::InvalidJson => TIMResult::TIM_ERR_JSON,
             Error::ConvNotFound => TIMResult::TIM_ERR_CONV,
+            Error::NotInitialized => TIMResult::TIM_ERR_SDKUNINIT,
+            Error::NotLoggedIn => TIMResult::TIM_ERR_NOTLOGIN,
         }) as i32
     }
 
@@ -39,6 +48,9 @@ impl Error {
             Error::InvalidJson => TIMErrCode::ERR_INVALID_JSON,
             Error::ConvNotFound => TIMErrCode::ERR_INVALID_CONVERSATION,
             Error::Internal => TIMErrCode::ERR_SDK_INTERNAL_ERROR,
+            Error::NotInitialized => TIMErrCode::ERR_SDK_NOT_INITIALIZED,
+            Error::NotLoggedIn => TIMErrCode::ERR_SDK_NOT_LOGGED_IN,
+            Error::NotSupported => TIMErrCode::ERR_SDK_INTERFACE_NOT_SUPPORT,
         }) as i32
     }
 
@@ -49,6 +61,9 @@ impl Error {
             Error::InvalidJson => c"invalid json",
             Error::ConvNotFound => c"conversation not found",
             Error::Internal => c"internal error",
+            Error::NotInitialized => c"sdk not initialized: call TIMInit first",
+            Error::NotLoggedIn => c"not logged in: call TIMLogin first",
+            Error::NotSupported => c"not available in this library",
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod fault;
 pub mod ffi;
 pub mod model;
 mod sdk;
+mod slot;
 mod store;
 
 pub use error::Error;

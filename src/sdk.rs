@@ -1,35 +1,74 @@
-//! The running SDK: the store behind its lock, and the callback worker.
-//! Every conversation function of the C API lands on one method here.
+//! The running SDK: which state the process is in (the embedded default, an
+//! initialized SDK with or without a logged-in user), each user's store, and
+//! the callback worker. Every function of the C API lands on one function
+//! here.
 //!
-//! Each method checks what needs the store, applies the change, and queues
-//! the change's events and then its reply, all under the store's lock, so
-//! callbacks arrive in the order changes took effect (events first).
+//! # Locking
+//! One process-wide `RwLock` holds the [`Core`]. A conversation call holds
+//! it for reading while it checks the state, changes its session's store
+//! (under that store's own mutex) and queues what the change produced; the
+//! lifecycle functions take it for writing to switch state. So a switch
+//! waits for the calls under way, and no call queues a callback into a
+//! worker that `TIMUninit` has already stopped: every accepted call is
+//! called back exactly once. Nothing is locked while a callback runs, so
+//! every function may be called from inside a callback.
 
-use std::sync::{Arc, OnceLock};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ffi::{c_int, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 
-use crate::dispatch::{failed, ok, Body, Dispatcher};
-use crate::error::Result;
+use crate::dispatch::{Dispatcher, Task};
+use crate::error::{Error, Result};
 use crate::fault::{self, Point};
-use crate::ffi::callback::{ConvEventListener, Reply};
+use crate::ffi::callback::Reply;
 use crate::ffi::conversation::TIMConvEvent;
+use crate::ffi::listeners::LISTENERS;
+use crate::ffi::manager::{TIMLogLevel, TIMLoginStatus, TIMNetworkStatus};
+use crate::model::conv::{json_array_len, write_json_array};
 use crate::model::draft::parse_draft;
 use crate::model::{Conv, ConvType};
-use crate::store::{Created, Store};
+use crate::store::{Created, Snapshot, Store};
 
-pub struct Sdk {
+/// One user's conversations (or the embedded default's).
+#[derive(Default)]
+pub struct Session {
     store: Mutex<Store>,
-    dispatcher: Dispatcher,
 }
 
-/// The embedded default (contract C3.1): an in-memory store, served from the
-/// first call on, with no set-up.
-pub fn sdk() -> &'static Sdk {
-    static SDK: OnceLock<Sdk> = OnceLock::new();
-    SDK.get_or_init(Sdk::new)
+enum Mode {
+    /// No `TIMInit` (or after `TIMUninit`): one in-memory store, served from
+    /// the first call on.
+    Embedded(Arc<Session>),
+    /// After `TIMInit`.
+    Initialized {
+        app_id: u64,
+        /// Every user logged in since `TIMInit`, with their state.
+        users: HashMap<String, Arc<Session>>,
+        /// The user logged in now.
+        login: Option<String>,
+    },
 }
+
+pub struct Core {
+    mode: Mode,
+    /// Delivers every callback of this state; replaced by `TIMUninit`.
+    dispatcher: Arc<Dispatcher<Job>>,
+    /// `set_config_callback_log_level`: lines above it reach the log listener.
+    callback_log_level: c_int,
+}
+
+static CORE: LazyLock<RwLock<Core>> = LazyLock::new(|| {
+    RwLock::new(Core {
+        mode: Mode::Embedded(Arc::default()),
+        dispatcher: Arc::new(Dispatcher::new()),
+        callback_log_level: TIMLogLevel::kTIMLog_Info as c_int,
+    })
+});
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -37,21 +76,235 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-impl Sdk {
-    fn new() -> Sdk {
-        Sdk {
-            store: Mutex::new(Store::new()),
-            dispatcher: Dispatcher::start(),
+/// The Unix time in seconds (`TIMGetServerTime`: there is no server).
+pub fn server_time() -> u64 {
+    unix_now()
+}
+
+/// The JSON a callback carries, rendered on the worker.
+pub enum Body {
+    /// `""`
+    Empty,
+    /// One ConvInfo object.
+    Conv(Arc<Conv>),
+    /// A JSON array holding one ConvInfo.
+    ConvArray1(Arc<Conv>),
+    /// A JSON array of ConvInfo, in list order.
+    List(Snapshot),
+}
+
+/// Output buffers at least this large are pre-faulted in one system call
+/// instead of one page fault per 4 KiB page.
+const PREFAULT_MIN: usize = 1 << 20;
+
+impl Body {
+    fn render(&self, out: &mut Vec<u8>) {
+        fault::hit(Point::Render);
+        match self {
+            Body::Empty => {}
+            Body::Conv(c) => c.write_json(out),
+            Body::ConvArray1(c) => write_json_array(out, [c]),
+            Body::List(snap) => {
+                let len = json_array_len(snap.len(), snap.json_total) + 1;
+                reserve_prefaulted(out, len);
+                write_json_array(out, snap.iter());
+            }
+        }
+        out.push(0);
+    }
+
+    /// Renders into `out` (cleared first); false if rendering panicked.
+    fn render_caught(&self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        catch_unwind(AssertUnwindSafe(|| self.render(out))).is_ok()
+    }
+
+    /// True when `self` is an event array holding exactly the ConvInfo that
+    /// `reply` is, so one rendering serves both.
+    fn wraps(&self, reply: &Body) -> bool {
+        matches!((self, reply), (Body::ConvArray1(a), Body::Conv(b)) if Arc::ptr_eq(a, b))
+    }
+}
+
+/// Makes room for `len` more bytes; a large buffer is faulted in at once
+/// (`MADV_POPULATE_WRITE`, Linux 5.14+; ignored where unsupported).
+fn reserve_prefaulted(out: &mut Vec<u8>, len: usize) {
+    out.reserve(len);
+    if len < PREFAULT_MIN {
+        return;
+    }
+    let spare = out.spare_capacity_mut();
+    let start = spare.as_mut_ptr() as usize;
+    let page = 4096;
+    let first = (start + page - 1) & !(page - 1);
+    let last = (start + spare.len()) & !(page - 1);
+    if last > first {
+        // SAFETY: the range lies inside this Vec's allocation; populating
+        // pages changes no byte of it.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_POPULATE_WRITE,
+            )
+        };
+    }
+}
+
+/// The answer to one call.
+pub struct ReplyJob {
+    pub reply: Reply,
+    pub code: i32,
+    pub desc: Cow<'static, CStr>,
+    pub body: Body,
+}
+
+/// What the worker runs.
+pub enum Job {
+    /// What one change produced: its conversation event first, then the
+    /// call's reply (either may be absent).
+    Deliver {
+        event: Option<(TIMConvEvent, Body)>,
+        reply: Option<ReplyJob>,
+    },
+    /// A network-status notification (code 0, desc "").
+    Network(TIMNetworkStatus),
+    /// A line for the log listener.
+    Log(TIMLogLevel, CString),
+}
+
+impl Task for Job {
+    fn run(self, buf: &mut Vec<u8>) {
+        match self {
+            Job::Deliver { event, reply } => deliver(buf, event, reply),
+            Job::Network(status) => LISTENERS
+                .network
+                .deliver(|l| l.invoke(status as c_int, 0, c"")),
+            Job::Log(level, line) => LISTENERS.log.deliver(|l| l.invoke(level as c_int, &line)),
+        }
+    }
+}
+
+fn deliver(buf: &mut Vec<u8>, event: Option<(TIMConvEvent, Body)>, reply: Option<ReplyJob>) {
+    // Set when `buf` holds the event's "[{...}]\0" and the reply is that
+    // same object.
+    let mut shared = false;
+    if let Some((kind, body)) = event {
+        let share = reply.as_ref().is_some_and(|r| body.wraps(&r.body));
+        LISTENERS.conv_event.deliver(|l| {
+            // A payload that cannot be rendered (a bug) is not delivered.
+            if body.render_caught(buf) {
+                l.invoke(kind as c_int, buf);
+                shared = share;
+            }
+        });
+    }
+    let Some(r) = reply else { return };
+    if shared {
+        // "[{...}]\0" -> "{...}\0": the app's event callback has returned,
+        // so the buffer is ours again.
+        let n = buf.len();
+        buf[n - 2] = 0;
+        r.reply.invoke(r.code, &r.desc, &buf[1..n - 1]);
+    } else if r.body.render_caught(buf) {
+        r.reply.invoke(r.code, &r.desc, buf);
+    } else {
+        let e = Error::Internal;
+        r.reply.invoke(e.callback_code(), e.callback_desc(), b"\0");
+    }
+}
+
+/// A successful reply carrying `body`, for a non-NULL callback.
+pub fn ok(reply: Option<Reply>, body: Body) -> Option<ReplyJob> {
+    reply.map(|reply| ReplyJob {
+        reply,
+        code: 0,
+        desc: Cow::Borrowed(c""),
+        body,
+    })
+}
+
+/// A failed reply, for a non-NULL callback.
+pub fn failed(reply: Option<Reply>, err: Error) -> Option<ReplyJob> {
+    failed_with(reply, err, Cow::Borrowed(err.callback_desc()))
+}
+
+/// A failed reply with a `desc` of its own.
+pub fn failed_with(reply: Option<Reply>, err: Error, desc: Cow<'static, CStr>) -> Option<ReplyJob> {
+    reply.map(|reply| ReplyJob {
+        reply,
+        code: err.callback_code(),
+        desc,
+        body: Body::Empty,
+    })
+}
+
+/// A C string from text the library writes (no NUL inside).
+fn line(s: String) -> CString {
+    CString::new(s).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// The state a call runs against.
+
+/// What a call needs: its session and the worker that answers it. Holds the
+/// core for reading (see the module docs).
+pub struct Ctx<'a> {
+    core: RwLockReadGuard<'a, Core>,
+    session: Arc<Session>,
+}
+
+/// Runs `f` against the current session: the embedded default, or the
+/// logged-in user after `TIMInit` (`TIM_ERR_NOTLOGIN` without one). The
+/// state is checked before `f` runs, so before any argument (C4.1).
+pub fn with_session<R>(f: impl FnOnce(&Ctx) -> Result<R>) -> Result<R> {
+    let core = CORE.read();
+    let session = match &core.mode {
+        Mode::Embedded(s) => s.clone(),
+        Mode::Initialized { users, login, .. } => login
+            .as_ref()
+            .and_then(|u| users.get(u))
+            .cloned()
+            .ok_or(Error::NotLoggedIn)?,
+    };
+    f(&Ctx { core, session })
+}
+
+/// Runs `f` with the current worker, whatever the state (for the functions
+/// that answer without a session).
+pub fn with_dispatcher<R>(f: impl FnOnce(&Dispatcher<Job>) -> R) -> R {
+    f(&CORE.read().dispatcher)
+}
+
+/// Queues `job`; the core is held (read or write) by the caller.
+fn submit(d: &Dispatcher<Job>, job: Job) {
+    // Refused only by a stopped worker, which no held core ever has.
+    let _ = d.submit(job);
+}
+
+/// Queues a reply, if there is one.
+pub fn reply(d: &Dispatcher<Job>, reply: Option<ReplyJob>) {
+    if reply.is_some() {
+        submit(d, Job::Deliver { event: None, reply });
+    }
+}
+
+impl Ctx<'_> {
+    fn deliver(&self, event: Option<(TIMConvEvent, Body)>, reply: Option<ReplyJob>) {
+        if event.is_some() || reply.is_some() {
+            submit(&self.core.dispatcher, Job::Deliver { event, reply });
         }
     }
 
-    pub fn set_conv_event_listener(&self, l: Option<ConvEventListener>) {
-        self.dispatcher.set_conv_event_listener(l);
+    /// Queues `kTIMConvEvent_Update` for one changed conversation.
+    fn updated(&self, conv: Arc<Conv>) {
+        let event = (TIMConvEvent::kTIMConvEvent_Update, Body::ConvArray1(conv));
+        self.deliver(Some(event), None);
     }
 
     pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<Reply>) -> Result<()> {
         fault::hit(Point::Store);
-        let mut store = self.store.lock();
+        let mut store = self.session.store.lock();
         let (conv, event) = match store.create(ty, id)? {
             Created::New(c) => (
                 c.clone(),
@@ -59,19 +312,19 @@ impl Sdk {
             ),
             Created::Existing(c) => (c, None),
         };
-        self.dispatcher.deliver(event, ok(reply, Body::Conv(conv)));
+        self.deliver(event, ok(reply, Body::Conv(conv)));
         Ok(())
     }
 
     pub fn conv_delete(&self, ty: ConvType, id: &str, reply: Option<Reply>) -> Result<()> {
         fault::hit(Point::Store);
-        let mut store = self.store.lock();
+        let mut store = self.session.store.lock();
         match store.delete(ty, id) {
-            Ok(last) => self.dispatcher.deliver(
+            Ok(last) => self.deliver(
                 Some((TIMConvEvent::kTIMConvEvent_Del, Body::ConvArray1(last))),
                 ok(reply, Body::Empty),
             ),
-            Err(e) => self.dispatcher.deliver(None, failed(reply, e)),
+            Err(e) => self.deliver(None, failed(reply, e)),
         }
         Ok(())
     }
@@ -81,8 +334,8 @@ impl Sdk {
         if reply.is_none() {
             return Ok(());
         }
-        let store = self.store.lock();
-        self.dispatcher.reply(reply, Body::List(store.snapshot()));
+        let store = self.session.store.lock();
+        self.deliver(None, ok(reply, Body::List(store.snapshot())));
         Ok(())
     }
 
@@ -91,7 +344,7 @@ impl Sdk {
         // conversation" (C4.1), and the parse holds nobody up.
         let draft = parse_draft(draft_json, unix_now())?;
         fault::hit(Point::Store);
-        let mut store = self.store.lock();
+        let mut store = self.session.store.lock();
         let conv = store.set_draft(ty, id, draft)?;
         self.updated(conv);
         Ok(())
@@ -99,16 +352,143 @@ impl Sdk {
 
     pub fn conv_cancel_draft(&self, ty: ConvType, id: &str) -> Result<()> {
         fault::hit(Point::Store);
-        let mut store = self.store.lock();
+        let mut store = self.session.store.lock();
         if let Some(conv) = store.cancel_draft(ty, id)? {
             self.updated(conv);
         }
         Ok(())
     }
+}
 
-    /// Queues `kTIMConvEvent_Update` for one changed conversation.
-    fn updated(&self, conv: Arc<Conv>) {
-        let event = (TIMConvEvent::kTIMConvEvent_Update, Body::ConvArray1(conv));
-        self.dispatcher.deliver(Some(event), None);
+// ---------------------------------------------------------------------------
+// The lifecycle (`TIMManager.h`).
+
+impl Core {
+    fn log(&self, level: TIMLogLevel, text: String) {
+        let lvl = level as c_int;
+        if self.callback_log_level != TIMLogLevel::kTIMLog_Off as c_int
+            && lvl >= self.callback_log_level
+        {
+            submit(&self.dispatcher, Job::Log(level, line(text)));
+        }
     }
+}
+
+/// `TIMInit`: from the embedded default, starts an initialized SDK with no
+/// user logged in (the embedded store is dropped). Again with the same app
+/// id: nothing changes; with another: `InvalidParam` (call `TIMUninit`
+/// first).
+pub fn init(app_id: u64) -> Result<()> {
+    if app_id == 0 {
+        return Err(Error::InvalidParam);
+    }
+    let mut core = CORE.write();
+    match core.mode {
+        Mode::Initialized { app_id: a, .. } if a == app_id => return Ok(()),
+        Mode::Initialized { .. } => return Err(Error::InvalidParam),
+        Mode::Embedded(_) => {}
+    }
+    core.mode = Mode::Initialized {
+        app_id,
+        users: HashMap::new(),
+        login: None,
+    };
+    core.log(
+        TIMLogLevel::kTIMLog_Info,
+        format!("TIMInit: sdk_app_id {app_id}; conversations are kept in memory, per user"),
+    );
+    // No network: "connected" at once, so that an app waiting for it goes on.
+    submit(
+        &core.dispatcher,
+        Job::Network(TIMNetworkStatus::kTIMConnecting),
+    );
+    submit(
+        &core.dispatcher,
+        Job::Network(TIMNetworkStatus::kTIMConnected),
+    );
+    Ok(())
+}
+
+/// `TIMUninit`: back to the embedded default (a new, empty store); delivers
+/// every callback already accepted, then stops the worker, and waits for
+/// that unless called from inside a callback (then the remaining callbacks
+/// run after the current one returns, and `TIMUninit` returns at once).
+pub fn uninit() {
+    let old = {
+        let mut core = CORE.write();
+        core.log(TIMLogLevel::kTIMLog_Info, "TIMUninit".to_owned());
+        core.mode = Mode::Embedded(Arc::default());
+        std::mem::replace(&mut core.dispatcher, Arc::new(Dispatcher::new()))
+    };
+    old.shutdown();
+}
+
+/// `TIMLogin`: opens `user`'s state (kept in memory since `TIMInit`). The
+/// same user again: nothing changes; another user: the current one is logged
+/// out first. Both answer code 0.
+pub fn login(user: &str, reply: Option<Reply>) -> Result<()> {
+    let mut core = CORE.write();
+    let Core {
+        mode, dispatcher, ..
+    } = &mut *core;
+    let Mode::Initialized { users, login, .. } = mode else {
+        return Err(Error::NotInitialized);
+    };
+    let text = match login.as_deref() {
+        Some(u) if u == user => format!("TIMLogin: {user} is already logged in"),
+        Some(u) => format!("TIMLogin: {u} logged out, {user} logged in"),
+        None => format!("TIMLogin: {user} logged in"),
+    };
+    users.entry(user.to_owned()).or_default();
+    *login = Some(user.to_owned());
+    let d = dispatcher.clone();
+    core.log(TIMLogLevel::kTIMLog_Info, text);
+    self::reply(&d, ok(reply, Body::Empty));
+    Ok(())
+}
+
+/// `TIMLogout`: closes the user's state (kept for a later login). With no
+/// user logged in, the callback gets `ERR_SDK_NOT_LOGGED_IN`.
+pub fn logout(reply: Option<Reply>) -> Result<()> {
+    let mut core = CORE.write();
+    let Mode::Initialized { login, .. } = &mut core.mode else {
+        return Err(Error::NotInitialized);
+    };
+    match login.take() {
+        Some(u) => {
+            core.log(
+                TIMLogLevel::kTIMLog_Info,
+                format!("TIMLogout: {u} logged out"),
+            );
+            self::reply(&core.dispatcher, ok(reply, Body::Empty));
+        }
+        None => self::reply(&core.dispatcher, failed(reply, Error::NotLoggedIn)),
+    }
+    Ok(())
+}
+
+/// `TIMGetLoginStatus`.
+pub fn login_status() -> TIMLoginStatus {
+    match &CORE.read().mode {
+        Mode::Initialized { login: Some(_), .. } => TIMLoginStatus::kTIMLoginStatus_Logined,
+        _ => TIMLoginStatus::kTIMLoginStatus_UnLogined,
+    }
+}
+
+/// `TIMGetLoginUserID`: the logged-in user.
+pub fn login_user() -> Result<String> {
+    match &CORE.read().mode {
+        Mode::Embedded(_) => Err(Error::NotInitialized),
+        Mode::Initialized { login, .. } => login.clone().ok_or(Error::NotLoggedIn),
+    }
+}
+
+/// `TIMSetConfig`: the callback log level is kept (every other key is
+/// accepted and has no effect here); the reply gets code 0.
+pub fn set_config(callback_log_level: Option<c_int>, reply: Option<Reply>) {
+    let mut core = CORE.write();
+    if let Some(l) = callback_log_level {
+        core.callback_log_level = l;
+    }
+    self::reply(&core.dispatcher, ok(reply, Body::Empty));
 }

@@ -91,3 +91,39 @@ pub unsafe fn conv_arg<'a>(
     let id = unsafe { conv_id_arg(conv_id) }?;
     Ok((id, conv_type_arg(conv_type)?))
 }
+
+/// Longest user id accepted, in bytes: `TIMGetLoginUserID` writes it and its
+/// NUL into the caller's buffer of at least 128 bytes.
+pub const MAX_USER_ID: usize = 127;
+
+/// A C `bool` parameter, received as its byte: a C caller whose `bool` is the
+/// vendor's `unsigned char` may pass any value, and a Rust `bool` other than
+/// 0 or 1 would be undefined behaviour. Any non-zero value is true. The
+/// header shows `bool`.
+pub type CBool = u8;
+
+/// A string argument the vendor lets be NULL: `None` for NULL, otherwise as
+/// [`str_arg`].
+///
+/// # Safety
+/// As for [`str_arg`].
+pub unsafe fn opt_str_arg<'a>(p: *const c_char, max: usize) -> Result<Option<&'a str>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded.
+    unsafe { str_arg(p, max) }.map(Some)
+}
+
+/// A user id: as [`str_arg`] with [`MAX_USER_ID`], and not empty.
+///
+/// # Safety
+/// As for [`str_arg`].
+pub unsafe fn user_id_arg<'a>(p: *const c_char) -> Result<&'a str> {
+    // SAFETY: forwarded.
+    let s = unsafe { str_arg(p, MAX_USER_ID) }?;
+    if s.is_empty() {
+        return Err(Error::InvalidParam);
+    }
+    Ok(s)
+}

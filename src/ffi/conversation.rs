@@ -1,12 +1,18 @@
-//! `TIMConversationManager.h`: the conversation functions, their events and
-//! enums. (Its JSON keys come from `crate::model::keys`.)
+//! `TIMConversationManager.h`: the conversation functions written by hand,
+//! and the enums the code uses. (The header's enums, typedefs and keys come
+//! from the table, `table.rs`; the functions not written here from `build.rs`.)
+//!
+//! After `TIMInit` and before `TIMLogin`, every function here but the setter
+//! returns `TIM_ERR_NOTLOGIN`, before looking at its arguments.
 
 use std::ffi::{c_char, c_int, c_void};
 
 use super::args::{conv_arg, guard, guard_void, json_arg};
 use super::callback::{ConvEventListener, Reply};
-use super::def::{ConvTypeParam, TIMCommCallback};
-use crate::sdk::sdk;
+use super::listeners::LISTENERS;
+use super::types::{TIMCommCallback, TIMConvEventCallback, TIMConvTypeParam};
+use crate::dispatch::on_any_worker;
+use crate::sdk::with_session;
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
 #[repr(C)]
@@ -41,19 +47,6 @@ pub enum TIMGroupAtType {
     kTIMGroup_At_All_At_ME = 3,
 }
 
-/// An `enum TIMConvEvent` parameter, as a plain integer.
-pub type ConvEventParam = c_int;
-
-/// The global conversation event callback, run on the SDK's callback thread.
-/// `json_conv_array` is valid only until the callback returns.
-pub type TIMConvEventCallback = Option<
-    unsafe extern "C" fn(
-        conv_event: ConvEventParam,
-        json_conv_array: *const c_char,
-        user_data: *const c_void,
-    ),
->;
-
 /// Sets the conversation event callback (one slot: a later call replaces the
 /// earlier one; NULL clears it). Once this returns, no event reaches the
 /// replaced callback; events still queued go to the new one.
@@ -65,7 +58,11 @@ pub unsafe extern "C" fn TIMSetConvEventCallback(
     cb: TIMConvEventCallback,
     user_data: *const c_void,
 ) {
-    guard_void(|| sdk().set_conv_event_listener(ConvEventListener::new(cb, user_data)))
+    guard_void(|| {
+        LISTENERS
+            .conv_event
+            .set(ConvEventListener::new(cb, user_data), on_any_worker())
+    })
 }
 
 /// Creates the conversation, or gets it if it exists. `cb` gets its ConvInfo
@@ -76,14 +73,16 @@ pub unsafe extern "C" fn TIMSetConvEventCallback(
 #[no_mangle]
 pub unsafe extern "C" fn TIMConvCreate(
     conv_id: *const c_char,
-    conv_type: ConvTypeParam,
+    conv_type: TIMConvTypeParam,
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
     guard(|| {
-        // SAFETY: `conv_id` is the caller's C string (NULL is checked).
-        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
-        sdk().conv_create(ty, id, Reply::new(cb, user_data))
+        with_session(|s| {
+            // SAFETY: `conv_id` is the caller's C string (NULL is checked).
+            let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
+            s.conv_create(ty, id, Reply::new(cb, user_data))
+        })
     })
 }
 
@@ -94,14 +93,16 @@ pub unsafe extern "C" fn TIMConvCreate(
 #[no_mangle]
 pub unsafe extern "C" fn TIMConvDelete(
     conv_id: *const c_char,
-    conv_type: ConvTypeParam,
+    conv_type: TIMConvTypeParam,
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
     guard(|| {
-        // SAFETY: as in TIMConvCreate.
-        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
-        sdk().conv_delete(ty, id, Reply::new(cb, user_data))
+        with_session(|s| {
+            // SAFETY: as in TIMConvCreate.
+            let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
+            s.conv_delete(ty, id, Reply::new(cb, user_data))
+        })
     })
 }
 
@@ -113,7 +114,7 @@ pub unsafe extern "C" fn TIMConvGetConvList(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
-    guard(|| sdk().conv_list(Reply::new(cb, user_data)))
+    guard(|| with_session(|s| s.conv_list(Reply::new(cb, user_data))))
 }
 
 /// Sets the conversation's draft (synchronous) and moves the conversation to
@@ -129,15 +130,17 @@ pub unsafe extern "C" fn TIMConvGetConvList(
 #[no_mangle]
 pub unsafe extern "C" fn TIMConvSetDraft(
     conv_id: *const c_char,
-    conv_type: ConvTypeParam,
+    conv_type: TIMConvTypeParam,
     json_draft_param: *const c_char,
 ) -> c_int {
     guard(|| {
-        // SAFETY: as in TIMConvCreate, for both strings.
-        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
-        // SAFETY: as above.
-        let draft = unsafe { json_arg(json_draft_param) }?;
-        sdk().conv_set_draft(ty, id, draft)
+        with_session(|s| {
+            // SAFETY: as in TIMConvCreate, for both strings.
+            let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
+            // SAFETY: as above.
+            let draft = unsafe { json_arg(json_draft_param) }?;
+            s.conv_set_draft(ty, id, draft)
+        })
     })
 }
 
@@ -147,11 +150,13 @@ pub unsafe extern "C" fn TIMConvSetDraft(
 #[no_mangle]
 pub unsafe extern "C" fn TIMConvCancelDraft(
     conv_id: *const c_char,
-    conv_type: ConvTypeParam,
+    conv_type: TIMConvTypeParam,
 ) -> c_int {
     guard(|| {
-        // SAFETY: as in TIMConvCreate.
-        let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
-        sdk().conv_cancel_draft(ty, id)
+        with_session(|s| {
+            // SAFETY: as in TIMConvCreate.
+            let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
+            s.conv_cancel_draft(ty, id)
+        })
     })
 }

@@ -1,7 +1,6 @@
-//! `TIMCloudDef.h`: the result codes, the conversation type, the receive
-//! options, and the callback type every asynchronous function takes.
-
-use std::ffi::{c_char, c_int, c_void};
+//! `TIMCloudDef.h`: the result codes, the conversation type and the receive
+//! options, as the code uses them. (The header itself is written from the
+//! table, `table.rs`; `TIMCommCallback` is in `types`, generated from it.)
 
 /// What a function returns: whether the call was accepted.
 ///
@@ -52,21 +51,3 @@ pub enum TIMReceiveMessageOpt {
     /// Do not receive, except for @-mentions.
     kTIMRecvMsgOpt_Not_Receive_Except_At = 4,
 }
-
-/// The answer to one call, run on the SDK's callback thread.
-///
-/// `code` is `ERR_SUCC` (0) or a `TIMErrCode`; `desc` and `json_params` are
-/// NUL-terminated UTF-8, never NULL (`""` where there is nothing), valid only
-/// until the callback returns; `user_data` is the caller's pointer, untouched.
-pub type TIMCommCallback = Option<
-    unsafe extern "C" fn(
-        code: i32,
-        desc: *const c_char,
-        json_params: *const c_char,
-        user_data: *const c_void,
-    ),
->;
-
-/// An `enum TIMConvType` parameter, received as a plain integer so that an
-/// unknown value is a checked error (the header shows `enum TIMConvType`).
-pub type ConvTypeParam = c_int;

@@ -1,6 +1,7 @@
 //! JSON shapes: the vendor's key strings, the conversation record and its
 //! ConvInfo writer, and the checks on JSON that comes in from C. No FFI types.
 
+pub mod config;
 pub mod conv;
 pub mod draft;
 pub mod id;

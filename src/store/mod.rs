@@ -55,10 +55,6 @@ pub enum Created {
 }
 
 impl Store {
-    pub fn new() -> Store {
-        Store::default()
-    }
-
     fn key_of(&self, ty: ConvType, id: &str) -> Option<u64> {
         self.by_id[ty.index()].get(id.as_bytes()).copied()
     }
@@ -180,7 +176,7 @@ mod tests {
 
     #[test]
     fn newest_first_and_draft_activates_cancel_does_not() {
-        let mut s = Store::new();
+        let mut s = Store::default();
         for id in ["a", "b", "c"] {
             s.create(ConvType::C2C, id).unwrap();
         }
@@ -196,7 +192,7 @@ mod tests {
 
     #[test]
     fn types_are_separate_and_create_is_idempotent() {
-        let mut s = Store::new();
+        let mut s = Store::default();
         assert!(matches!(
             s.create(ConvType::C2C, "x").unwrap(),
             Created::New(_)
@@ -226,7 +222,7 @@ mod tests {
 
     #[test]
     fn snapshot_is_not_changed_by_later_writes() {
-        let mut s = Store::new();
+        let mut s = Store::default();
         s.create(ConvType::C2C, "a").unwrap();
         let snap = s.snapshot();
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();

@@ -75,6 +75,22 @@ impl Pending {
     }
 }
 
+/// The calling thread's name as the OS knows it (what `ps` and `gdb` show;
+/// the library's callback thread is not a `std::thread`, so Rust's own
+/// `Thread::name` does not know it).
+pub fn os_thread_name() -> Option<String> {
+    let mut buf = [0u8; 64];
+    // SAFETY: a 64-byte buffer for the current thread's name.
+    let rc = unsafe {
+        libc::pthread_getname_np(libc::pthread_self(), buf.as_mut_ptr().cast(), buf.len())
+    };
+    if rc != 0 {
+        return None;
+    }
+    let name = CStr::from_bytes_until_nul(&buf).ok()?.to_str().ok()?;
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 pub fn cstr_lossy(p: *const c_char) -> String {
     assert!(!p.is_null(), "the library passed NULL to a callback");
     // SAFETY: the library passes NUL-terminated strings, valid during the call.
@@ -91,13 +107,12 @@ pub unsafe extern "C" fn on_reply(
     json: *const c_char,
     ud: *const c_void,
 ) {
-    let cur = std::thread::current();
     let r = Reply {
         code,
         desc: cstr_lossy(desc),
         json: cstr_lossy(json),
-        thread: cur.id(),
-        thread_name: cur.name().map(str::to_owned),
+        thread: std::thread::current().id(),
+        thread_name: os_thread_name(),
     };
     // SAFETY: every test passes a live `Pending` as user_data with on_reply.
     let p = unsafe { &*(ud as *const Pending) };
