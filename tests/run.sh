@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, the Rust tests (through the exported C
 # functions), the C and C++ programs (plain, under ASan+UBSan and under
-# valgrind), Python through ctypes, the quickstart example, and a smoke run of
-# the benchmark.
+# valgrind), Python through ctypes (including interpreter exit with callbacks
+# queued), C# on Mono through P/Invoke, the quickstart example, and a smoke run
+# of the benchmark.
 #
 # Needs: the Rust toolchain with rustfmt and clippy, gcc/g++, valgrind,
-# python3, pkg-config and libjsoncpp-dev (.ci/run installs what is missing).
+# python3, pkg-config, libjsoncpp-dev, mono-mcs and mono-runtime (.ci/run
+# installs what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,12 @@ bash tests/c/run.sh
 
 step "Python through ctypes (an FFI caller, no wrapper)"
 python3 tests/python/ctypes_test.py target/release/libImSDK.so
+
+step "Python interpreter exit with callbacks queued (5 runs without TIMUninit, 5 with)"
+bash tests/python/exit_test.sh target/release/libImSDK.so
+
+step "C# on Mono through P/Invoke (init, login, conversations, exit without TIMUninit)"
+bash tests/mono/run.sh target/release
 
 step "quickstart example"
 cargo build --release

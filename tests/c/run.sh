@@ -5,7 +5,10 @@
 #     values and key strings against the headers;
 #   - the exported symbols equal tests/c/exported_symbols.txt;
 #   - behaviour.c (C99) and vendor_style.cpp (C++11, jsoncpp) run plain, under
-#     ASan+UBSan, and under valgrind.
+#     ASan+UBSan, and under valgrind;
+#   - lifecycle_app.cpp (C++11, jsoncpp: TIMInit, login, users, TIMUninit) and
+#     exit_queued.cpp (C++11: returning from main with callbacks queued, under
+#     `timeout 120`, wall time printed) likewise.
 # Build outputs go to tests/c/build/. Needs gcc, g++, binutils (nm), valgrind,
 # pkg-config and libjsoncpp-dev.
 #
@@ -78,6 +81,20 @@ abi_check() { # c|cpp
 }
 step "abi_check.c as C11" abi_check c
 step "abi_check.c as C++11" abi_check cpp
+# Every function, callback typedef, enumerator, key and alias of the vendor's
+# 8.x headers (generated from them by scripts/vendor_tables.py).
+abi_surface() { # c|cpp
+    local out="$B/abi_surface_$1"
+    if [ "$1" = c ]; then
+        gcc -std=c11 "${STRICT[@]}" tests/c/abi_surface.c "${LINK[@]}" -o "$out" || return 1
+    else
+        g++ -std=c++11 "${STRICT[@]}" -x c++ tests/c/abi_surface.c -x none "${LINK[@]}" -o "$out" || return 1
+    fi
+    LD_LIBRARY_PATH="$LIB" "$out" | tail -n 1
+    [ "${PIPESTATUS[0]}" -eq 0 ]
+}
+step "abi_surface.c as C11" abi_surface c
+step "abi_surface.c as C++11" abi_surface cpp
 
 # ---------------------------------------------------------------------------
 header "exported symbols (nm -D --defined-only) vs tests/c/exported_symbols.txt"
@@ -126,19 +143,58 @@ build_vendor() { # OUT EXTRA-FLAGS...
     g++ -std=c++11 "${STRICT[@]}" -g "$@" "${JSON_CFLAGS[@]}" tests/c/vendor_style.cpp "${LINK[@]}" \
         "${JSON_LIBS[@]}" -lpthread -o "$out"
 }
+# build_cpp SOURCE OUT EXTRA-FLAGS...: a C++11 program (jsoncpp when present).
+build_cpp() {
+    local src=$1 out=$2
+    shift 2
+    if grep -q '#include <json/json.h>' "$src" && [ "$HAVE_JSONCPP" = 0 ]; then
+        echo "   (no jsoncpp: apt-get install -y libjsoncpp-dev pkg-config)"
+        return 1
+    fi
+    g++ -std=c++11 "${STRICT[@]}" -g "$@" "${JSON_CFLAGS[@]+"${JSON_CFLAGS[@]}"}" "$src" "${LINK[@]}" \
+        "${JSON_LIBS[@]+"${JSON_LIBS[@]}"}" -lpthread -o "$out"
+}
 run_prog() { # PROGRAM [WRAPPER...]: runs it against the fresh library
     local prog=$1
     shift
     [ -x "$prog" ] || { echo "   $prog was not built"; return 1; }
     LD_LIBRARY_PATH="$LIB" timeout "$RUN_TIMEOUT" "$@" "$prog"
 }
-
+# run_checked PROGRAM [WRAPPER...]: run_prog, its output also scanned: a
+# sanitizer or valgrind report fails the run even when the exit status is 0
+# (a report from another thread while the process exits can lose that race).
+run_checked() {
+    local log rc=0
+    log="$B/$(basename "$1")$([ $# -gt 1 ] && echo "_$(basename "$2")").log"
+    run_prog "$@" >"$log" 2>&1 || rc=$?
+    cat "$log"
+    [ "$rc" -eq 0 ] || return 1
+    if grep -E 'Sanitizer|runtime error:|^==[0-9]+== ' "$log" | grep -qvE '^==[0-9]+== Warning: '; then
+        echo "   a sanitizer or valgrind report above (exit status was 0)"
+        return 1
+    fi
+}
+# run_exit_queued PROGRAM [WRAPPER...]: run_checked under `timeout 120`,
+# printing the wall time (the process must end promptly with callbacks still
+# queued) and requiring the line printed just before main returns.
+run_exit_queued() {
+    local t0 rc=0 secs
+    t0=$(date +%s.%N)
+    RUN_TIMEOUT=120 run_checked "$@" | tee "$B/exit_queued.out" || rc=$?
+    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    echo "   exit_queued: exit status $rc, wall time $secs s"
+    [ "$rc" -eq 0 ] && grep -qF 'exit_queued: returning from main with callbacks queued' "$B/exit_queued.out"
+}
 # ---------------------------------------------------------------------------
-header "behaviour.c and vendor_style.cpp (${WARN[*]} -pedantic)"
+header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, exit_queued.cpp (${WARN[*]} -pedantic)"
 step "build behaviour" build_behaviour "$B/behaviour" -O2
 step "build vendor_style" build_vendor "$B/vendor_style" -O2
 step "run behaviour" run_prog "$B/behaviour"
 step "run vendor_style" run_prog "$B/vendor_style"
+step "build lifecycle_app" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app" -O2
+step "build exit_queued" build_cpp tests/c/exit_queued.cpp "$B/exit_queued" -O2
+step "run lifecycle_app" run_checked "$B/lifecycle_app"
+step "run exit_queued" run_exit_queued "$B/exit_queued"
 
 # ---------------------------------------------------------------------------
 header "the same under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -148,6 +204,10 @@ export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 step "run behaviour (asan+ubsan)" run_prog "$B/behaviour_san"
 step "run vendor_style (asan+ubsan)" run_prog "$B/vendor_style_san"
+step "build lifecycle_app (asan+ubsan)" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app_san" -O1 "${SAN[@]}"
+step "build exit_queued (asan+ubsan)" build_cpp tests/c/exit_queued.cpp "$B/exit_queued_san" -O1 "${SAN[@]}"
+step "run lifecycle_app (asan+ubsan)" run_checked "$B/lifecycle_app_san"
+step "run exit_queued (asan+ubsan)" run_exit_queued "$B/exit_queued_san"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # ---------------------------------------------------------------------------
@@ -159,6 +219,8 @@ if command -v valgrind >/dev/null; then
     RUN_TIMEOUT=$VALGRIND_TIMEOUT
     step "run behaviour (valgrind)" run_prog "$B/behaviour" "${VG[@]}"
     step "run vendor_style (valgrind)" run_prog "$B/vendor_style" "${VG[@]}"
+    step "run lifecycle_app (valgrind)" run_checked "$B/lifecycle_app" "${VG[@]}"
+    step "run exit_queued (valgrind)" run_exit_queued "$B/exit_queued" "${VG[@]}"
 else
     echo "   ERROR: valgrind not found. Install it with: apt-get install -y valgrind"
     ko "valgrind present"

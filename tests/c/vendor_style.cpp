@@ -23,19 +23,7 @@
 
 namespace {
 
-int g_pass = 0;
-int g_fail = 0;
-
-#define EXPECT(cond, what)                                                          \
-    do {                                                                            \
-        if (cond) {                                                                 \
-            ++g_pass;                                                               \
-        } else {                                                                    \
-            ++g_fail;                                                               \
-            std::fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__,       \
-                         std::string(what).c_str(), #cond);                         \
-        }                                                                           \
-    } while (0)
+#include "expect.h"
 
 // One answer from the SDK, copied inside the callback.
 struct Answer {
