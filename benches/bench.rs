@@ -27,6 +27,12 @@
 //!   is not timed), once with the store growing by one conversation per
 //!   sample. Floor: one job at a time through the same hand-off. The caller
 //!   has a CPU to itself, the workers another (see `start_workers_on_cpu1`).
+//! - the first call after the worker went idle: a pause past the worker's
+//!   idle time (it ends), then one create round trip (which starts it again),
+//!   median and max of a few; printed next to the hand-off to an idle (parked)
+//!   worker. Elsewhere, a timed call that follows such a pause (a 1M list
+//!   after the floor's runs) first has the worker started again, untimed, on
+//!   its own CPU (see `ready_worker`), so those figures stay steady-state.
 //! - `TIMConvGetConvList` at 1k, 10k, 100k and 1M conversations, timed from
 //!   the call until the worker is done with it (a later call's callback has
 //!   run, so rendering, the callback and freeing the snapshot are all in).
@@ -55,7 +61,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::ptr::null;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::sync::{Barrier, Mutex};
+use std::sync::{Barrier, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -76,6 +82,9 @@ struct Config {
     rt_blocks: usize,
     /// Conversations in the store before the round trips.
     rt_base: usize,
+    /// Samples of the first call after the worker went idle (each after a
+    /// pause of [`IDLE_PAUSE`]).
+    idle_samples: usize,
     list_sizes: Vec<usize>,
     /// The list size whose output is checked byte for byte.
     verify_size: usize,
@@ -91,6 +100,7 @@ impl Config {
             rt_samples: 20_000,
             rt_blocks: 10,
             rt_base: 10_000,
+            idle_samples: 9,
             list_sizes: vec![1_000, 10_000, 100_000, 1_000_000],
             verify_size: 1_000,
             draft_mem_size: 100_000,
@@ -105,6 +115,7 @@ impl Config {
             rt_samples: 200,
             rt_blocks: 2,
             rt_base: 100,
+            idle_samples: 1,
             list_sizes: vec![100, 1_000],
             verify_size: 1_000,
             draft_mem_size: 1_000,
@@ -196,22 +207,90 @@ fn wait_flag(flag: &AtomicBool) {
 /// with the worker it waits for (left to itself, the scheduler sometimes puts
 /// the woken worker on the spinning caller's CPU, and a 50 us list takes a
 /// 4 ms scheduler tick). With one CPU, nothing is pinned.
+///
+/// The library's worker ends after [`WORKER_IDLE`] without work and the next
+/// call starts it again, from the calling thread, whose CPU it inherits: the
+/// caller's. Timed calls that may follow such a pause go through
+/// [`ready_worker`], which starts it again from this CPU.
 fn start_workers_on_cpu1<T>(start: impl FnOnce() -> T) -> T {
     let cpus = allowed_cpus();
-    let pinned = cpus.len() >= 2 && pin_to_cpu(cpus[1]);
+    let _ = ALLOWED_CPUS.set(cpus.clone());
+    let pinned = cpus.len() >= 2 && pin_to_cpus(&cpus[1..2]);
     let t = start();
-    if pinned && pin_to_cpu(cpus[0]) {
+    if pinned && pin_to_cpus(&cpus[..1]) {
+        let _ = PINNED_CPUS.set([cpus[0], cpus[1]]);
         CALLER_HAS_OWN_CPU.store(true, Relaxed);
     }
     t
 }
 
+/// The library's callback thread ends after this long without work, and the
+/// next call starts it again (`dispatch::IDLE`, which is private; the
+/// `std::thread` worker of earlier versions never ended).
+const WORKER_IDLE: Duration = Duration::from_millis(250);
+
+/// How long [`ready_worker`] leaves a worker it started again parked before
+/// the timed call, so that the call wakes a parked worker, as between the
+/// repetitions of a small list.
+const SETTLE: Duration = Duration::from_millis(5);
+
+/// Every CPU the process may use, before [`start_workers_on_cpu1`] pinned it.
+static ALLOWED_CPUS: OnceLock<Vec<usize>> = OnceLock::new();
+/// [caller's CPU, workers' CPU], once [`start_workers_on_cpu1`] pinned them.
+static PINNED_CPUS: OnceLock<[usize; 2]> = OnceLock::new();
+/// When the last [`sync_worker`] returned: the library's worker was alive then.
+static LAST_SYNC: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// Makes sure the library's callback thread is running on the workers' CPU:
+/// the caller moves to that CPU, hands the worker a trivial call and waits
+/// for its callback (yielding: it shares that CPU with the worker meanwhile),
+/// then moves back. A worker that had ended is started again by that call and
+/// inherits the workers' CPU, as the first one did; a running one is only
+/// woken. Without pinning, just the trivial call.
+fn warm_worker() {
+    let Some(&[caller, worker]) = PINNED_CPUS.get() else {
+        sync_worker();
+        return;
+    };
+    pin_to_cpus(&[worker]);
+    queue_barrier();
+    while !BARRIER_DONE.swap(false, Acquire) {
+        std::thread::yield_now();
+    }
+    pin_to_cpus(&[caller]);
+    *LAST_SYNC.lock().unwrap() = Some(Instant::now());
+}
+
+/// Before a timed call. If the worker may have ended since the caller last
+/// heard from it (more than half of [`WORKER_IDLE`] ago, a wide margin),
+/// starts it again on the workers' CPU ([`warm_worker`]) and leaves it parked
+/// for [`SETTLE`]: else the call would start it on the caller's CPU, where it
+/// would stay, sharing that CPU with the spinning caller (a scheduler
+/// artefact, not a cost of the library; [`child_rt`] measures the real cost
+/// of that restart on its own). Otherwise nothing, so that the steady state
+/// is not disturbed.
+fn ready_worker() {
+    let stale = LAST_SYNC
+        .lock()
+        .unwrap()
+        .is_none_or(|t| t.elapsed() > WORKER_IDLE / 2);
+    if stale {
+        warm_worker();
+        std::thread::sleep(SETTLE);
+    }
+}
+
 /// The CPUs the calling thread may run on.
 fn allowed_cpus() -> Vec<usize> {
+    cpus_of(0)
+}
+
+/// The CPUs thread `tid` (0: the calling thread) may run on.
+fn cpus_of(tid: libc::pid_t) -> Vec<usize> {
     // SAFETY: a zeroed cpu_set_t is valid; the calls only read/write it.
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+        if libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
             return Vec::new();
         }
         (0..libc::CPU_SETSIZE as usize)
@@ -220,16 +299,46 @@ fn allowed_cpus() -> Vec<usize> {
     }
 }
 
-/// Pins the calling thread to one CPU (threads it starts later inherit it).
+/// Pins the calling thread to `cpus` (threads it starts later inherit them).
 /// Returns false where that is not possible.
-fn pin_to_cpu(cpu: usize) -> bool {
+fn pin_to_cpus(cpus: &[usize]) -> bool {
+    pin_thread(0, cpus)
+}
+
+/// Pins thread `tid` (0: the calling thread) to `cpus`.
+fn pin_thread(tid: libc::pid_t, cpus: &[usize]) -> bool {
     // SAFETY: a zeroed cpu_set_t is valid; the calls only read/write it.
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         libc::CPU_ZERO(&mut set);
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+        for &cpu in cpus {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
     }
+}
+
+/// The library's callback thread, if it is running now (found by its name
+/// among this process's threads): its id and the CPUs it may run on.
+fn callback_thread() -> Option<(libc::pid_t, Vec<usize>)> {
+    for e in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() == "ImSDK-callback" {
+            let tid = e.file_name().to_str()?.parse().ok()?;
+            return Some((tid, cpus_of(tid)));
+        }
+    }
+    None
+}
+
+/// For the parent: 1 if the callback thread is running on the workers' CPU
+/// (or nothing is pinned), else 0.
+fn report_worker_cpu() {
+    let ok = match PINNED_CPUS.get() {
+        Some(&[_, worker]) => callback_thread().is_some_and(|(_, cpus)| cpus == [worker]),
+        None => true,
+    };
+    report("worker_on_cpu1", f64::from(u8::from(ok)));
 }
 
 /// The id of conversation `i` (15 bytes, no escaping needed) and its type.
@@ -306,9 +415,14 @@ fn queue_barrier() {
     assert_eq!(r, 0, "TIMConvDelete (barrier)");
 }
 
-fn sync_worker() {
+/// Returns once every call queued before has been called back, with the
+/// time it did so.
+fn sync_worker() -> Instant {
     queue_barrier();
     wait_flag(&BARRIER_DONE);
+    let now = Instant::now();
+    *LAST_SYNC.lock().unwrap() = Some(now);
+    now
 }
 
 /// The floor's worker: one thread receiving jobs from a crossbeam channel
@@ -476,7 +590,7 @@ fn child_ops(threads: usize, ops: usize, reps: usize) {
 // ---------------------------------------------------------------------------
 // Child: round trip
 
-fn child_rt(samples: usize, blocks: usize, base: usize) {
+fn child_rt(samples: usize, blocks: usize, base: usize, idle_samples: usize) {
     let floor = start_workers_on_cpu1(|| {
         // SAFETY: a valid callback; user_data unused.
         unsafe { TIMSetConvEventCallback(Some(count_event), null()) };
@@ -541,7 +655,42 @@ fn child_rt(samples: usize, blocks: usize, base: usize) {
         report(&format!("{name}_p50"), percentile(v, 50.0));
         report(&format!("{name}_p99"), percentile(v, 99.0));
     }
+    report_worker_cpu();
+
+    // The first call after the worker went idle, as an app sees it: the
+    // caller sleeps past the worker's idle time (the worker ends), then times
+    // one create round trip, which starts it again. For this the caller and
+    // the worker are unpinned (a new worker inherits the caller's CPUs and
+    // the scheduler places it, as for an app's threads; a worker that does
+    // not end, as in earlier versions, is woken wherever the scheduler
+    // likes), and the caller waits yielding, not spinning, so that wherever
+    // the worker runs, it does not wait for the caller's CPU. Last in this
+    // child: the worker is not on its own CPU after it.
+    if let Some(all) = ALLOWED_CPUS.get() {
+        pin_to_cpus(all);
+        if let Some((tid, _)) = callback_thread() {
+            pin_thread(tid, all);
+        }
+    }
+    CALLER_HAS_OWN_CPU.store(false, Relaxed);
+    let (mut idle, mut restarts) = (Vec::new(), 0);
+    for i in 0..idle_samples {
+        std::thread::sleep(IDLE_PAUSE);
+        restarts += usize::from(callback_thread().is_none());
+        idle.push(lib_once(&conv_id("rt_idle_", i)));
+    }
+    if !idle.is_empty() {
+        let max = idle.iter().copied().fold(0.0, f64::max);
+        report("idle_p50", median(&mut idle));
+        report("idle_max", max);
+        report("idle_restarts", restarts as f64);
+        report("idle_samples", idle_samples as f64);
+    }
 }
+
+/// The pause before each sample of the first call after idling: past
+/// [`WORKER_IDLE`], with a margin for a late worker on a busy machine.
+const IDLE_PAUSE: Duration = Duration::from_millis(350);
 
 // ---------------------------------------------------------------------------
 // The list floor: plain records and a minimal writer
@@ -735,14 +884,16 @@ unsafe extern "C" fn on_list(
 }
 
 /// One `TIMConvGetConvList`, timed until the worker has finished with it
-/// (rendered, called back, dropped its snapshot).
+/// (rendered, called back, dropped its snapshot). After a pause (at 1M, the
+/// floor's runs exceed the worker's idle time), the worker is first started
+/// again on its own CPU (see [`ready_worker`]), untimed.
 fn lib_list(sink: &ListSink) -> Duration {
+    ready_worker();
     let t0 = Instant::now();
     // SAFETY: valid callback; `sink` outlives the barrier below.
     let r = unsafe { TIMConvGetConvList(Some(on_list), sink as *const ListSink as *const c_void) };
     assert_eq!(r, 0, "TIMConvGetConvList");
-    sync_worker();
-    t0.elapsed()
+    sync_worker() - t0
 }
 
 fn lib_list_bytes(sink: &ListSink) -> Vec<u8> {
@@ -844,11 +995,14 @@ fn child_list(n: usize, reps: usize, verify: bool) {
         }
         // The fixed cost of handing one call to the callback thread, after
         // it went idle during the floor runs above (a trivial call and its
-        // callback): part of every list, absent from the floor.
+        // callback): part of every list, absent from the floor. Where those
+        // runs outlast the worker's idle time (1M), to a worker started again
+        // and parked for a moment (see `ready_worker`), as in `lib_list`.
         if rep > 0 {
+            ready_worker();
             let t0 = Instant::now();
-            sync_worker();
-            t_wake.push(ms(t0));
+            let end = sync_worker();
+            t_wake.push((end - t0).as_secs_f64() * 1e3);
         }
         if rep <= serde_reps {
             let t0 = Instant::now();
@@ -900,6 +1054,7 @@ fn child_list(n: usize, reps: usize, verify: bool) {
     report("rss_create", (rss_create - rss0) as f64);
     report("rss_list", (rss_list - rss0) as f64);
     report("rss_peak", (peak - rss0) as f64);
+    report_worker_cpu();
 }
 
 fn child_draft_mem(n: usize) {
@@ -1193,6 +1348,7 @@ fn parent(cfg: &Config) {
         s(cfg.rt_samples),
         s(cfg.rt_blocks),
         s(cfg.rt_base),
+        s(cfg.idle_samples),
     ]);
     let base = fmt_n(cfg.rt_base);
     for (kind, what) in [
@@ -1235,6 +1391,27 @@ fn parent(cfg: &Config) {
     rows.push(row(
         "hand-off to the idle callback thread (reference)".to_string(),
         fmt_ns(lists[0].1["wake_ms"] * 1e6),
+        "-".to_string(),
+        None,
+        None,
+    ));
+    // The worker ends when idle: the first call after a pause starts it again.
+    let (restarts, samples) = (rt["idle_restarts"] as usize, rt["idle_samples"] as usize);
+    rows.push(row(
+        format!(
+            "first call after {} ms idle ({})",
+            IDLE_PAUSE.as_millis(),
+            match restarts {
+                0 => "no restart: worker kept".to_string(),
+                r if r == samples => "thread restart".to_string(),
+                r => format!("thread restart in {r} of {samples}"),
+            }
+        ),
+        format!(
+            "{} (max {})",
+            fmt_ns(rt["idle_p50"]),
+            fmt_ns(rt["idle_max"])
+        ),
         "-".to_string(),
         None,
         None,
@@ -1326,6 +1503,23 @@ fn parent(cfg: &Config) {
 
     println!("Figures (median of repetitions; floors measured in the same run):");
     print_table(&rows);
+    // Every timed call should have found the library's callback thread on
+    // its own CPU (see `ready_worker`); say so where it did not.
+    let moved: Vec<String> = std::iter::once(("round trip".to_string(), &rt))
+        .chain(
+            lists
+                .iter()
+                .map(|(n, r)| (format!("list {}", fmt_n(*n)), r)),
+        )
+        .filter(|(_, r)| r.get("worker_on_cpu1") == Some(&0.0))
+        .map(|(what, _)| what)
+        .collect();
+    if !moved.is_empty() {
+        println!(
+            "NOTE: the callback thread was not on its own CPU at the end of: {} (figures may include a shared CPU)",
+            moved.join(", ")
+        );
+    }
 
     println!();
     println!("List scaling. Times in ms. floor: the hand-written writer into a new buffer of the");
@@ -1409,7 +1603,7 @@ fn main() {
         let num = |i: usize| -> usize { a[i].parse().expect("number") };
         match a[0].as_str() {
             "ops" => child_ops(num(1), num(2), num(3)),
-            "rt" => child_rt(num(1), num(2), num(3)),
+            "rt" => child_rt(num(1), num(2), num(3), num(4)),
             "list" => child_list(num(1), num(2), num(3) != 0),
             "draftmem" => child_draft_mem(num(1)),
             "profile" => child_profile(&a[1], num(2)),
