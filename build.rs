@@ -259,7 +259,7 @@ fn function_rs(index: usize, f: &Function) -> String {
                         .iter()
                         .find(|p| p.ty == "const void*")
                         .unwrap_or_else(|| panic!("{name}: a callback without user_data"));
-                    format!("Some(Reply::new({}, {}))", cb.name, ud.name)
+                    format!("Some(reply_sink({}, {}))", cb.name, ud.name)
                 }
                 None => "None".into(),
             };

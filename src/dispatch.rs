@@ -263,6 +263,8 @@ fn start_worker<T: Task>(shared: &Arc<Shared<T>>) {
 struct WorkerGuard<'a, T> {
     shared: &'a Shared<T>,
     busy: bool,
+    /// The worker handed the running flag over (`leave`): leave it alone.
+    left: bool,
 }
 
 impl<T> Drop for WorkerGuard<'_, T> {
@@ -271,7 +273,9 @@ impl<T> Drop for WorkerGuard<'_, T> {
             BUSY.fetch_sub(1, SeqCst);
         }
         ON_WORKER.with(|w| w.set(ptr::null()));
-        self.shared.running.store(false, SeqCst);
+        if !self.left {
+            self.shared.running.store(false, SeqCst);
+        }
     }
 }
 
@@ -287,6 +291,7 @@ unsafe extern "C-unwind" fn worker_main<T: Task>(arg: *mut c_void) -> *mut c_voi
     let mut guard = WorkerGuard {
         shared: &shared,
         busy: false,
+        left: false,
     };
     let mut scratch: Vec<u8> = Vec::new();
     loop {
@@ -305,25 +310,19 @@ unsafe extern "C-unwind" fn worker_main<T: Task>(arg: *mut c_void) -> *mut c_voi
                 }
             }
             Ok(Msg::Flush(done)) => done.signal(),
+            // Stopped (nothing but flushes can follow), or idle: end, unless
+            // a message arrived meanwhile (see `Dispatcher::ensure_worker`).
             Ok(Msg::Stop(done)) => {
                 done.signal();
-                break;
+                if leave(&shared) {
+                    guard.left = true;
+                    break;
+                }
             }
             Err(RecvTimeoutError::Timeout) => {
-                // Idle: end, unless a message arrived meanwhile (see
-                // `Dispatcher::ensure_worker`).
-                shared.running.store(false, SeqCst);
-                fence(SeqCst);
-                if shared.rx.is_empty()
-                    || shared
-                        .running
-                        .compare_exchange(false, true, SeqCst, SeqCst)
-                        .is_err()
-                {
-                    // Gone idle, or another worker took over.
-                    ON_WORKER.with(|w| w.set(ptr::null()));
-                    std::mem::forget(guard);
-                    return ptr::null_mut();
+                if leave(&shared) {
+                    guard.left = true;
+                    break;
                 }
             }
             Err(RecvTimeoutError::Disconnected) => break,
@@ -331,6 +330,25 @@ unsafe extern "C-unwind" fn worker_main<T: Task>(arg: *mut c_void) -> *mut c_voi
     }
     drop(guard);
     ptr::null_mut()
+}
+
+/// The worker's side of the hand-over with `Dispatcher::ensure_worker`:
+/// marks the worker gone, then looks for a message that came meanwhile. True
+/// when the worker should end: the queue is empty (the next submission
+/// starts a new worker), or another worker has started already. False when
+/// this one took the running flag back and goes on.
+fn leave<T>(shared: &Shared<T>) -> bool {
+    shared.running.store(false, SeqCst);
+    fence(SeqCst);
+    if shared.rx.is_empty()
+        || shared
+            .running
+            .compare_exchange(false, true, SeqCst, SeqCst)
+            .is_err()
+    {
+        return true;
+    }
+    false
 }
 
 /// Runs at process exit: stops every worker at its next task, and waits a
@@ -428,9 +446,12 @@ mod tests {
         let d = Arc::new(Dispatcher::<T>::new());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
         let inner = d.clone();
         let s2 = seen.clone();
         d.submit(T::Run(Box::new(move || {
+            // Wait until the next task is queued behind this one.
+            go_rx.recv().unwrap();
             inner.flush();
             inner.shutdown();
             // Refused after shutdown, even from the worker.
@@ -441,6 +462,7 @@ mod tests {
         .unwrap();
         // Submitted before the task called shutdown: still runs.
         d.submit(T::Record(seen.clone(), 1)).ok().unwrap();
+        go_tx.send(()).unwrap();
         rx.recv_timeout(Duration::from_secs(30))
             .expect("the task deadlocked");
         // A second shutdown from outside waits for the first to finish.

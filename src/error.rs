@@ -1,9 +1,43 @@
 //! The library's one error type, and the only table that maps it to the
 //! vendor's codes: `TIMResult` (synchronous return values, 0 or negative) and
 //! `TIMErrCode` (the `code` given to a `TIMCommCallback`, 0 or positive).
+//! The numbers are the vendor's (`tests/surface.rs` checks them against the
+//! table of the vendor's headers); the core needs them for the result codes
+//! it writes into JSON, without knowing any C type.
 
-use crate::ffi::def::TIMResult;
-use crate::ffi::error_code::TIMErrCode;
+/// The vendor's `TIMResult` values this library returns.
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum TIMResult {
+    TIM_SUCC = 0,
+    TIM_ERR_SDKUNINIT = -1,
+    TIM_ERR_NOTLOGIN = -2,
+    TIM_ERR_JSON = -3,
+    TIM_ERR_PARAM = -4,
+    TIM_ERR_CONV = -5,
+}
+
+/// The vendor's `TIMErrCode` values this library gives to callbacks.
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum TIMErrCode {
+    ERR_SUCC = 0,
+    ERR_INVALID_CONVERSATION = 6004,
+    ERR_SDK_NOT_INITIALIZED = 6013,
+    ERR_SDK_NOT_LOGGED_IN = 6014,
+    ERR_INVALID_PARAMETERS = 6017,
+    ERR_INVALID_JSON = 6027,
+    ERR_SDK_INTERNAL_ERROR = 7012,
+    ERR_SDK_INTERFACE_NOT_SUPPORT = 7013,
+    ERR_SDK_INVALID_OPERATION = 7014,
+    ERR_SVR_CONV_CONV_MARK_REQ_COUNT_EXCEED_LIMIT = 51006,
+    ERR_SVR_CONV_CONV_MARK_TOTAL_COUNT_EXCEED_LIMIT = 51008,
+    ERR_SVR_CONV_CONV_GROUP_NOT_EXIST = 51009,
+    ERR_SVR_CONV_CONV_GROUP_TOTAL_COUNT_EXCEED_LIMIT = 51010,
+    ERR_SVR_CONV_CONV_GROUP_NAME_EXCEED_LENGTH = 51011,
+}
 
 /// Why a call was refused or failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

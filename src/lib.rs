@@ -21,11 +21,13 @@
 #![allow(non_snake_case)]
 
 mod dispatch;
-mod error;
+pub mod error;
 pub mod fault;
 pub mod ffi;
+pub mod listeners;
 pub mod model;
 mod sdk;
+pub mod sink;
 mod slot;
 mod store;
 

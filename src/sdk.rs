@@ -25,13 +25,11 @@ use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use crate::dispatch::{Dispatcher, Task};
 use crate::error::{Error, Result};
 use crate::fault::{self, Point};
-use crate::ffi::callback::Reply;
-use crate::ffi::conversation::TIMConvEvent;
-use crate::ffi::listeners::LISTENERS;
-use crate::ffi::manager::{TIMLogLevel, TIMLoginStatus, TIMNetworkStatus};
+use crate::listeners::LISTENERS;
 use crate::model::conv::{json_array_len, write_json_array};
 use crate::model::draft::parse_draft;
 use crate::model::{Conv, ConvType};
+use crate::sink::{ConvEventKind, LogLevel, LoginStatus, NetworkStatus, ReplySink};
 use crate::store::{Created, Snapshot, Store};
 
 /// One user's conversations (or the embedded default's).
@@ -66,7 +64,7 @@ static CORE: LazyLock<RwLock<Core>> = LazyLock::new(|| {
     RwLock::new(Core {
         mode: Mode::Embedded(Arc::default()),
         dispatcher: Arc::new(Dispatcher::new()),
-        callback_log_level: TIMLogLevel::kTIMLog_Info as c_int,
+        callback_log_level: LogLevel::Info as c_int,
     })
 });
 
@@ -153,7 +151,7 @@ fn reserve_prefaulted(out: &mut Vec<u8>, len: usize) {
 
 /// The answer to one call.
 pub struct ReplyJob {
-    pub reply: Reply,
+    pub reply: ReplySink,
     pub code: i32,
     pub desc: Cow<'static, CStr>,
     pub body: Body,
@@ -164,28 +162,26 @@ pub enum Job {
     /// What one change produced: its conversation event first, then the
     /// call's reply (either may be absent).
     Deliver {
-        event: Option<(TIMConvEvent, Body)>,
+        event: Option<(ConvEventKind, Body)>,
         reply: Option<ReplyJob>,
     },
     /// A network-status notification (code 0, desc "").
-    Network(TIMNetworkStatus),
+    Network(NetworkStatus),
     /// A line for the log listener.
-    Log(TIMLogLevel, CString),
+    Log(LogLevel, CString),
 }
 
 impl Task for Job {
     fn run(self, buf: &mut Vec<u8>) {
         match self {
             Job::Deliver { event, reply } => deliver(buf, event, reply),
-            Job::Network(status) => LISTENERS
-                .network
-                .deliver(|l| l.invoke(status as c_int, 0, c"")),
-            Job::Log(level, line) => LISTENERS.log.deliver(|l| l.invoke(level as c_int, &line)),
+            Job::Network(status) => LISTENERS.network.deliver(|l| l.call(status as i32, 0, c"")),
+            Job::Log(level, line) => LISTENERS.log.deliver(|l| l.call(level as i32, &line)),
         }
     }
 }
 
-fn deliver(buf: &mut Vec<u8>, event: Option<(TIMConvEvent, Body)>, reply: Option<ReplyJob>) {
+fn deliver(buf: &mut Vec<u8>, event: Option<(ConvEventKind, Body)>, reply: Option<ReplyJob>) {
     // Set when `buf` holds the event's "[{...}]\0" and the reply is that
     // same object.
     let mut shared = false;
@@ -194,7 +190,7 @@ fn deliver(buf: &mut Vec<u8>, event: Option<(TIMConvEvent, Body)>, reply: Option
         LISTENERS.conv_event.deliver(|l| {
             // A payload that cannot be rendered (a bug) is not delivered.
             if body.render_caught(buf) {
-                l.invoke(kind as c_int, buf);
+                l.call(kind as i32, buf);
                 shared = share;
             }
         });
@@ -205,17 +201,17 @@ fn deliver(buf: &mut Vec<u8>, event: Option<(TIMConvEvent, Body)>, reply: Option
         // so the buffer is ours again.
         let n = buf.len();
         buf[n - 2] = 0;
-        r.reply.invoke(r.code, &r.desc, &buf[1..n - 1]);
+        r.reply.call(r.code, &r.desc, &buf[1..n - 1]);
     } else if r.body.render_caught(buf) {
-        r.reply.invoke(r.code, &r.desc, buf);
+        r.reply.call(r.code, &r.desc, buf);
     } else {
         let e = Error::Internal;
-        r.reply.invoke(e.callback_code(), e.callback_desc(), b"\0");
+        r.reply.call(e.callback_code(), e.callback_desc(), b"\0");
     }
 }
 
 /// A successful reply carrying `body`, for a non-NULL callback.
-pub fn ok(reply: Option<Reply>, body: Body) -> Option<ReplyJob> {
+pub fn ok(reply: Option<ReplySink>, body: Body) -> Option<ReplyJob> {
     reply.map(|reply| ReplyJob {
         reply,
         code: 0,
@@ -225,12 +221,16 @@ pub fn ok(reply: Option<Reply>, body: Body) -> Option<ReplyJob> {
 }
 
 /// A failed reply, for a non-NULL callback.
-pub fn failed(reply: Option<Reply>, err: Error) -> Option<ReplyJob> {
+pub fn failed(reply: Option<ReplySink>, err: Error) -> Option<ReplyJob> {
     failed_with(reply, err, Cow::Borrowed(err.callback_desc()))
 }
 
 /// A failed reply with a `desc` of its own.
-pub fn failed_with(reply: Option<Reply>, err: Error, desc: Cow<'static, CStr>) -> Option<ReplyJob> {
+pub fn failed_with(
+    reply: Option<ReplySink>,
+    err: Error,
+    desc: Cow<'static, CStr>,
+) -> Option<ReplyJob> {
     reply.map(|reply| ReplyJob {
         reply,
         code: err.callback_code(),
@@ -290,38 +290,35 @@ pub fn reply(d: &Dispatcher<Job>, reply: Option<ReplyJob>) {
 }
 
 impl Ctx<'_> {
-    fn deliver(&self, event: Option<(TIMConvEvent, Body)>, reply: Option<ReplyJob>) {
+    fn deliver(&self, event: Option<(ConvEventKind, Body)>, reply: Option<ReplyJob>) {
         if event.is_some() || reply.is_some() {
             submit(&self.core.dispatcher, Job::Deliver { event, reply });
         }
     }
 
-    /// Queues `kTIMConvEvent_Update` for one changed conversation.
+    /// Queues `kConvEventKind_Update` for one changed conversation.
     fn updated(&self, conv: Arc<Conv>) {
-        let event = (TIMConvEvent::kTIMConvEvent_Update, Body::ConvArray1(conv));
+        let event = (ConvEventKind::Update, Body::ConvArray1(conv));
         self.deliver(Some(event), None);
     }
 
-    pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<Reply>) -> Result<()> {
+    pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
         let (conv, event) = match store.create(ty, id)? {
-            Created::New(c) => (
-                c.clone(),
-                Some((TIMConvEvent::kTIMConvEvent_Add, Body::ConvArray1(c))),
-            ),
+            Created::New(c) => (c.clone(), Some((ConvEventKind::Add, Body::ConvArray1(c)))),
             Created::Existing(c) => (c, None),
         };
         self.deliver(event, ok(reply, Body::Conv(conv)));
         Ok(())
     }
 
-    pub fn conv_delete(&self, ty: ConvType, id: &str, reply: Option<Reply>) -> Result<()> {
+    pub fn conv_delete(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
         match store.delete(ty, id) {
             Ok(last) => self.deliver(
-                Some((TIMConvEvent::kTIMConvEvent_Del, Body::ConvArray1(last))),
+                Some((ConvEventKind::Del, Body::ConvArray1(last))),
                 ok(reply, Body::Empty),
             ),
             Err(e) => self.deliver(None, failed(reply, e)),
@@ -329,7 +326,7 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    pub fn conv_list(&self, reply: Option<Reply>) -> Result<()> {
+    pub fn conv_list(&self, reply: Option<ReplySink>) -> Result<()> {
         fault::hit(Point::Store);
         if reply.is_none() {
             return Ok(());
@@ -364,11 +361,9 @@ impl Ctx<'_> {
 // The lifecycle (`TIMManager.h`).
 
 impl Core {
-    fn log(&self, level: TIMLogLevel, text: String) {
+    fn log(&self, level: LogLevel, text: String) {
         let lvl = level as c_int;
-        if self.callback_log_level != TIMLogLevel::kTIMLog_Off as c_int
-            && lvl >= self.callback_log_level
-        {
+        if self.callback_log_level != LogLevel::Off as c_int && lvl >= self.callback_log_level {
             submit(&self.dispatcher, Job::Log(level, line(text)));
         }
     }
@@ -394,18 +389,12 @@ pub fn init(app_id: u64) -> Result<()> {
         login: None,
     };
     core.log(
-        TIMLogLevel::kTIMLog_Info,
+        LogLevel::Info,
         format!("TIMInit: sdk_app_id {app_id}; conversations are kept in memory, per user"),
     );
     // No network: "connected" at once, so that an app waiting for it goes on.
-    submit(
-        &core.dispatcher,
-        Job::Network(TIMNetworkStatus::kTIMConnecting),
-    );
-    submit(
-        &core.dispatcher,
-        Job::Network(TIMNetworkStatus::kTIMConnected),
-    );
+    submit(&core.dispatcher, Job::Network(NetworkStatus::Connecting));
+    submit(&core.dispatcher, Job::Network(NetworkStatus::Connected));
     Ok(())
 }
 
@@ -416,7 +405,7 @@ pub fn init(app_id: u64) -> Result<()> {
 pub fn uninit() {
     let old = {
         let mut core = CORE.write();
-        core.log(TIMLogLevel::kTIMLog_Info, "TIMUninit".to_owned());
+        core.log(LogLevel::Info, "TIMUninit".to_owned());
         core.mode = Mode::Embedded(Arc::default());
         std::mem::replace(&mut core.dispatcher, Arc::new(Dispatcher::new()))
     };
@@ -426,7 +415,7 @@ pub fn uninit() {
 /// `TIMLogin`: opens `user`'s state (kept in memory since `TIMInit`). The
 /// same user again: nothing changes; another user: the current one is logged
 /// out first. Both answer code 0.
-pub fn login(user: &str, reply: Option<Reply>) -> Result<()> {
+pub fn login(user: &str, reply: Option<ReplySink>) -> Result<()> {
     let mut core = CORE.write();
     let Core {
         mode, dispatcher, ..
@@ -442,24 +431,21 @@ pub fn login(user: &str, reply: Option<Reply>) -> Result<()> {
     users.entry(user.to_owned()).or_default();
     *login = Some(user.to_owned());
     let d = dispatcher.clone();
-    core.log(TIMLogLevel::kTIMLog_Info, text);
+    core.log(LogLevel::Info, text);
     self::reply(&d, ok(reply, Body::Empty));
     Ok(())
 }
 
 /// `TIMLogout`: closes the user's state (kept for a later login). With no
 /// user logged in, the callback gets `ERR_SDK_NOT_LOGGED_IN`.
-pub fn logout(reply: Option<Reply>) -> Result<()> {
+pub fn logout(reply: Option<ReplySink>) -> Result<()> {
     let mut core = CORE.write();
     let Mode::Initialized { login, .. } = &mut core.mode else {
         return Err(Error::NotInitialized);
     };
     match login.take() {
         Some(u) => {
-            core.log(
-                TIMLogLevel::kTIMLog_Info,
-                format!("TIMLogout: {u} logged out"),
-            );
+            core.log(LogLevel::Info, format!("TIMLogout: {u} logged out"));
             self::reply(&core.dispatcher, ok(reply, Body::Empty));
         }
         None => self::reply(&core.dispatcher, failed(reply, Error::NotLoggedIn)),
@@ -468,10 +454,10 @@ pub fn logout(reply: Option<Reply>) -> Result<()> {
 }
 
 /// `TIMGetLoginStatus`.
-pub fn login_status() -> TIMLoginStatus {
+pub fn login_status() -> LoginStatus {
     match &CORE.read().mode {
-        Mode::Initialized { login: Some(_), .. } => TIMLoginStatus::kTIMLoginStatus_Logined,
-        _ => TIMLoginStatus::kTIMLoginStatus_UnLogined,
+        Mode::Initialized { login: Some(_), .. } => LoginStatus::Logined,
+        _ => LoginStatus::UnLogined,
     }
 }
 
@@ -485,7 +471,7 @@ pub fn login_user() -> Result<String> {
 
 /// `TIMSetConfig`: the callback log level is kept (every other key is
 /// accepted and has no effect here); the reply gets code 0.
-pub fn set_config(callback_log_level: Option<c_int>, reply: Option<Reply>) {
+pub fn set_config(callback_log_level: Option<c_int>, reply: Option<ReplySink>) {
     let mut core = CORE.write();
     if let Some(l) = callback_log_level {
         core.callback_log_level = l;

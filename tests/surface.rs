@@ -11,11 +11,12 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
 
 use common::*;
-use ImSDK::ffi::callback::{RawListener, UserData};
-use ImSDK::ffi::listeners::LISTENERS;
 use ImSDK::ffi::table::{Function, Kind, ENUMS, FUNCTIONS};
 use ImSDK::ffi::types::TIMCommCallback;
 use ImSDK::ffi::{conversation, def, error_code, manager, message};
+use ImSDK::listeners::LISTENERS;
+use ImSDK::sink::RawListener;
+use ImSDK::{error, sink};
 
 /// Which argument a probe spoils.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -221,7 +222,7 @@ fn every_generated_listener_keeps_its_slot() {
     let (ud1, ud2) = (1usize as *const c_void, 2usize as *const c_void);
     let l = |f, ud: *const c_void| RawListener {
         f,
-        user_data: UserData::new(ud),
+        user_data: ud as usize,
     };
     let mut pairs = 0;
     for p in LISTENER_PROBES {
@@ -368,4 +369,48 @@ fn the_codes_enums_agree_with_the_table() {
     same!(manager::TIMNetworkStatus: kTIMConnected, kTIMDisconnected, kTIMConnecting, kTIMConnectFailed);
     same!(manager::TIMLoginStatus: kTIMLoginStatus_Logined, kTIMLoginStatus_Logining, kTIMLoginStatus_UnLogined, kTIMLoginStatus_Logouting);
     same!(manager::TIMLogLevel: kTIMLog_Off, kTIMLog_Test, kTIMLog_Verbose, kTIMLog_Debug, kTIMLog_Info, kTIMLog_Warn, kTIMLog_Error, kTIMLog_Assert);
+    // The core's own copies of the vendor's numbers.
+    same!(error::TIMResult: TIM_SUCC, TIM_ERR_SDKUNINIT, TIM_ERR_NOTLOGIN, TIM_ERR_JSON, TIM_ERR_PARAM, TIM_ERR_CONV);
+    same!(error::TIMErrCode: ERR_SUCC, ERR_INVALID_CONVERSATION, ERR_SDK_NOT_INITIALIZED, ERR_SDK_NOT_LOGGED_IN,
+        ERR_INVALID_PARAMETERS, ERR_INVALID_JSON, ERR_SDK_INTERNAL_ERROR, ERR_SDK_INTERFACE_NOT_SUPPORT,
+        ERR_SDK_INVALID_OPERATION, ERR_SVR_CONV_CONV_MARK_REQ_COUNT_EXCEED_LIMIT,
+        ERR_SVR_CONV_CONV_MARK_TOTAL_COUNT_EXCEED_LIMIT, ERR_SVR_CONV_CONV_GROUP_NOT_EXIST,
+        ERR_SVR_CONV_CONV_GROUP_TOTAL_COUNT_EXCEED_LIMIT, ERR_SVR_CONV_CONV_GROUP_NAME_EXCEED_LENGTH);
+    let kinds = [
+        (sink::ConvEventKind::Add, "kTIMConvEvent_Add"),
+        (sink::ConvEventKind::Del, "kTIMConvEvent_Del"),
+        (sink::ConvEventKind::Update, "kTIMConvEvent_Update"),
+    ];
+    let nets = [
+        (sink::NetworkStatus::Connected as i32, "kTIMConnected"),
+        (sink::NetworkStatus::Connecting as i32, "kTIMConnecting"),
+    ];
+    let logs = [
+        (sink::LogLevel::Off as i32, "kTIMLog_Off"),
+        (sink::LogLevel::Info as i32, "kTIMLog_Info"),
+        (sink::LogLevel::Assert as i32, "kTIMLog_Assert"),
+    ];
+    let logins = [
+        (sink::LoginStatus::Logined as i32, "kTIMLoginStatus_Logined"),
+        (
+            sink::LoginStatus::UnLogined as i32,
+            "kTIMLoginStatus_UnLogined",
+        ),
+    ];
+    let value = |name: &str| {
+        ENUMS
+            .iter()
+            .flat_map(|e| e.items.iter())
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| v)
+    };
+    for (v, name) in kinds
+        .map(|(k, n)| (k as i32, n))
+        .into_iter()
+        .chain(nets)
+        .chain(logs)
+        .chain(logins)
+    {
+        assert_eq!(Some(i64::from(v)), value(name), "{name}");
+    }
 }

@@ -8,10 +8,10 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::args::{conv_arg, guard, guard_void, json_arg};
-use super::callback::{ConvEventListener, Reply};
-use super::listeners::LISTENERS;
+use super::callback::{conv_event_sink, reply_sink};
 use super::types::{TIMCommCallback, TIMConvEventCallback, TIMConvTypeParam};
 use crate::dispatch::on_any_worker;
+use crate::listeners::LISTENERS;
 use crate::sdk::with_session;
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn TIMSetConvEventCallback(
     guard_void(|| {
         LISTENERS
             .conv_event
-            .set(ConvEventListener::new(cb, user_data), on_any_worker())
+            .set(conv_event_sink(cb, user_data), on_any_worker())
     })
 }
 
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn TIMConvCreate(
         with_session(|s| {
             // SAFETY: `conv_id` is the caller's C string (NULL is checked).
             let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
-            s.conv_create(ty, id, Reply::new(cb, user_data))
+            s.conv_create(ty, id, reply_sink(cb, user_data))
         })
     })
 }
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn TIMConvDelete(
         with_session(|s| {
             // SAFETY: as in TIMConvCreate.
             let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
-            s.conv_delete(ty, id, Reply::new(cb, user_data))
+            s.conv_delete(ty, id, reply_sink(cb, user_data))
         })
     })
 }
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn TIMConvGetConvList(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> c_int {
-    guard(|| with_session(|s| s.conv_list(Reply::new(cb, user_data))))
+    guard(|| with_session(|s| s.conv_list(reply_sink(cb, user_data))))
 }
 
 /// Sets the conversation's draft (synchronous) and moves the conversation to

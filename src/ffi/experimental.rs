@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ffi::{c_char, c_int, c_void, CString};
 
 use super::args::{guard, str_arg, MAX_JSON_PARAM};
-use super::callback::Reply;
+use super::callback::reply_sink;
 use super::types::TIMCommCallback;
 use crate::error::Error;
 use crate::model::config::{parse_object, ExperimentalRequest};
@@ -42,7 +42,7 @@ pub unsafe extern "C" fn callExperimentalAPI(
         let json = unsafe { str_arg(json_param, MAX_JSON_PARAM) }?;
         let req: ExperimentalRequest = parse_object(json)?;
         let op = req.request_internal_operation;
-        let reply = Reply::new(cb, user_data);
+        let reply = reply_sink(cb, user_data);
         let job = if ACCEPTED_OPERATIONS.contains(&op.as_str()) {
             ok(reply, Body::Empty)
         } else {

@@ -8,14 +8,14 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::args::{guard, guard_void, opt_str_arg, str_arg, user_id_arg, MAX_JSON_PARAM};
-use super::callback::{LogListener, NetworkListener, Reply};
+use super::callback::{log_sink, network_sink, reply_sink};
 use super::def::TIMResult;
-use super::listeners::LISTENERS;
 use super::types::{
     TIMCommCallback, TIMLogCallback, TIMLoginStatusParam, TIMNetworkStatusListenerCallback,
 };
 use crate::dispatch::on_any_worker;
 use crate::error::{Error, Result};
+use crate::listeners::LISTENERS;
 use crate::model::config::{parse_object, SdkConfig, SetConfig};
 use crate::sdk;
 
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn TIMSetConfig(
         if level.is_some_and(|l| l > TIMLogLevel::kTIMLog_Assert as u8) {
             return Err(Error::InvalidJson);
         }
-        sdk::set_config(level.map(c_int::from), Reply::new(cb, user_data));
+        sdk::set_config(level.map(c_int::from), reply_sink(cb, user_data));
         Ok(())
     })
 }
@@ -149,7 +149,7 @@ pub unsafe extern "C" fn TIMLogin(
         let user = unsafe { user_id_arg(user_id) }?;
         // SAFETY: as above.
         unsafe { str_arg(user_sig, MAX_JSON_PARAM) }?;
-        sdk::login(user, Reply::new(cb, user_data))
+        sdk::login(user, reply_sink(cb, user_data))
     })
 }
 
@@ -158,7 +158,7 @@ pub unsafe extern "C" fn TIMLogin(
 /// `ERR_SDK_NOT_LOGGED_IN` (6014) when no user was logged in.
 #[no_mangle]
 pub unsafe extern "C" fn TIMLogout(cb: TIMCommCallback, user_data: *const c_void) -> c_int {
-    guard(|| sdk::logout(Reply::new(cb, user_data)))
+    guard(|| sdk::logout(reply_sink(cb, user_data)))
 }
 
 /// Writes the logged-in user's id and a NUL into `user_id_buffer` (at least
@@ -200,7 +200,7 @@ pub unsafe extern "C" fn TIMSetNetworkStatusListenerCallback(
     guard_void(|| {
         LISTENERS
             .network
-            .set(NetworkListener::new(cb, user_data), on_any_worker())
+            .set(network_sink(cb, user_data), on_any_worker())
     })
 }
 
@@ -209,11 +209,7 @@ pub unsafe extern "C" fn TIMSetNetworkStatusListenerCallback(
 /// thread, filtered by `set_config_callback_log_level`.
 #[no_mangle]
 pub unsafe extern "C" fn TIMSetLogCallback(cb: TIMLogCallback, user_data: *const c_void) {
-    guard_void(|| {
-        LISTENERS
-            .log
-            .set(LogListener::new(cb, user_data), on_any_worker())
-    })
+    guard_void(|| LISTENERS.log.set(log_sink(cb, user_data), on_any_worker()))
 }
 
 fn require_init() -> Result<()> {

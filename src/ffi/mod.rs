@@ -26,7 +26,6 @@ pub mod conversation;
 pub mod def;
 pub mod error_code;
 pub mod experimental;
-pub mod listeners;
 pub mod manager;
 pub mod message;
 pub mod surface;

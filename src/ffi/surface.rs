@@ -16,11 +16,12 @@ use std::borrow::Cow;
 use std::ffi::{c_char, c_int, c_void, CString};
 
 use super::args::{guard, guard_void, str_arg, MAX_JSON_PARAM};
-use super::callback::{RawListener, Reply, UserData};
-use super::listeners::LISTENERS;
+use super::callback::raw_listener;
 use super::table::{Function, ENUMS, FUNCTIONS};
 use crate::error::{Error, Result};
+use crate::listeners::LISTENERS;
 use crate::sdk::{self, failed_with, with_dispatcher};
+use crate::sink::ReplySink;
 
 /// One argument of a not-available function, as far as it can be checked.
 pub enum Arg {
@@ -68,7 +69,7 @@ pub fn not_available_desc(name: &str) -> CString {
 /// # Safety
 /// Every pointer in `args` is NULL or valid as the vendor documents it (a C
 /// string; a buffer of at least 128 bytes).
-pub unsafe fn not_available(index: usize, args: &[Arg], reply: Option<Option<Reply>>) -> c_int {
+pub unsafe fn not_available(index: usize, args: &[Arg], reply: Option<Option<ReplySink>>) -> c_int {
     guard(|| {
         let f: &Function = &FUNCTIONS[index];
         args.iter().try_for_each(check)?;
@@ -91,13 +92,7 @@ pub unsafe fn not_available(index: usize, args: &[Arg], reply: Option<Option<Rep
 
 /// The body of every generated `TIMSet…Callback`.
 pub fn set_listener(index: usize, f: Option<usize>, user_data: *const c_void) {
-    guard_void(|| {
-        let l = f.map(|f| RawListener {
-            f,
-            user_data: UserData::new(user_data),
-        });
-        LISTENERS.set_raw(FUNCTIONS[index].name, l)
-    })
+    guard_void(|| LISTENERS.set_raw(FUNCTIONS[index].name, raw_listener(f, user_data)))
 }
 
 /// The list a `TIMAdd…Callback` / `TIMRemove…Callback` pair shares:
@@ -112,11 +107,7 @@ pub fn family(name: &str) -> &str {
 /// The body of every generated `TIMAdd…Callback`. NULL adds nothing.
 pub fn add_listener(index: usize, f: Option<usize>, user_data: *const c_void) {
     guard_void(|| {
-        if let Some(f) = f {
-            let l = RawListener {
-                f,
-                user_data: UserData::new(user_data),
-            };
+        if let Some(l) = raw_listener(f, user_data) {
             LISTENERS.add(family(FUNCTIONS[index].name), l)
         }
     })
@@ -135,7 +126,7 @@ pub fn remove_listener(index: usize, f: Option<usize>) {
 #[allow(unused_imports, unused_variables)]
 pub mod generated {
     use super::super::args::CBool;
-    use super::super::callback::Reply;
+    use super::super::callback::reply_sink;
     use super::super::types::*;
     use super::{add_listener, not_available, remove_listener, set_listener, Arg};
     use std::ffi::{c_char, c_int, c_void};

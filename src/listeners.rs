@@ -4,16 +4,29 @@
 
 use parking_lot::Mutex;
 
-use super::callback::{ConvEventListener, LogListener, NetworkListener, RawListener};
+use crate::sink::{
+    ConvEventSink, GroupConvsSink, GroupRemovedSink, GroupRenameSink, GroupSink, LogSink,
+    NetworkSink, RawListener,
+};
 use crate::slot::Slot;
 
 pub struct Listeners {
     /// `TIMSetConvEventCallback`.
-    pub conv_event: Slot<ConvEventListener>,
+    pub conv_event: Slot<ConvEventSink>,
     /// `TIMSetNetworkStatusListenerCallback`.
-    pub network: Slot<NetworkListener>,
+    pub network: Slot<NetworkSink>,
     /// `TIMSetLogCallback`.
-    pub log: Slot<LogListener>,
+    pub log: Slot<LogSink>,
+    /// `TIMSetConvConversationGroupCreatedCallback`.
+    pub group_created: Slot<GroupConvsSink>,
+    /// `TIMSetConvConversationGroupDeletedCallback`.
+    pub group_deleted: Slot<GroupSink>,
+    /// `TIMSetConvConversationGroupNameChangedCallback`.
+    pub group_renamed: Slot<GroupRenameSink>,
+    /// `TIMSetConvConversationsAddedToGroupCallback`.
+    pub added_to_group: Slot<GroupConvsSink>,
+    /// `TIMSetConvConversationsDeletedFromGroupCallback`.
+    pub removed_from_group: Slot<GroupRemovedSink>,
     /// Every other `TIMSet…Callback`, by function name: kept, never called.
     raw: Mutex<Vec<(&'static str, RawListener)>>,
     /// `TIMAdd…Callback` / `TIMRemove…Callback` lists, by the name they
@@ -25,6 +38,11 @@ pub static LISTENERS: Listeners = Listeners {
     conv_event: Slot::new(),
     network: Slot::new(),
     log: Slot::new(),
+    group_created: Slot::new(),
+    group_deleted: Slot::new(),
+    group_renamed: Slot::new(),
+    added_to_group: Slot::new(),
+    removed_from_group: Slot::new(),
     raw: Mutex::new(Vec::new()),
     lists: Mutex::new(Vec::new()),
 };
