@@ -197,6 +197,179 @@ int TIMConvSetDraft(const char *conv_id,
 TIM_API int TIMConvCancelDraft(const char *conv_id, enum TIMConvType conv_type);
 
 /**
+ * Looks up conversations. `json_get_conv_list_param`: a JSON array of
+ * `{get_conversation_list_param_conv_id, get_conversation_list_param_conv_type}`
+ * objects (else `TIM_ERR_JSON`). `cb` gets a JSON array of the ConvInfo of
+ * those that exist, in request order; missing ones are left out, never
+ * created.
+ */
+TIM_API
+int TIMConvGetConvInfo(const char *json_get_conv_list_param,
+                       TIMCommCallback cb,
+                       const void *user_data);
+
+/**
+ * Pins (first in the list, `conv_active_time` + bit 62) or unpins, without
+ * activating: pinned conversations keep their relative order. At most 50
+ * pinned: the 51st is answered `ERR_SDK_INVALID_OPERATION` (7014). Missing:
+ * 6004. `cb` gets `""`; a change fires `kTIMConvEvent_Update` first.
+ */
+TIM_API
+int TIMConvPinConversation(const char *conv_id,
+                           enum TIMConvType conv_type,
+                           bool is_pinned,
+                           TIMCommCallback cb,
+                           const void *user_data);
+
+/**
+ * Sets (`enable_mark`) or clears mark bits on each conversation of
+ * `conversation_id_array` (a JSON array of `c2c_<id>` / `group_<id>`, at
+ * most 100). `mark_type`: non-zero, only the four standard marks (bits 0
+ * to 3) and bits 32 to 63 (else `TIM_ERR_PARAM`). At most 1000 marked
+ * conversations (51008 per item). `cb` gets one
+ * TIMConversationOperationResult per id, in order; one
+ * `kTIMConvEvent_Update` lists those that changed.
+ */
+TIM_API
+int TIMConvMarkConversation(const char *conversation_id_array,
+                            uint64_t mark_type,
+                            bool enable_mark,
+                            TIMCommCallback cb,
+                            const void *user_data);
+
+/**
+ * Sets `conv_custom_data` (at most 256 bytes, else 6017; `""` clears) on
+ * each conversation of `conversation_id_array`. Results and event as for
+ * `TIMConvMarkConversation`.
+ */
+TIM_API
+int TIMConvSetConversationCustomData(const char *conversation_id_array,
+                                     const char *custom_data,
+                                     TIMCommCallback cb,
+                                     const void *user_data);
+
+/**
+ * Deletes each conversation of `conversation_id_array` (at most 100);
+ * `clear_message` is accepted (no message is stored). Results as for
+ * `TIMConvMarkConversation`; one `kTIMConvEvent_Del` lists the deleted.
+ */
+TIM_API
+int TIMConvDeleteConversationList(const char *conversation_id_array,
+                                  bool clear_message,
+                                  TIMCommCallback cb,
+                                  const void *user_data);
+
+/**
+ * A page of the list, filtered. `filter`: a JSON object of the 8.x filter
+ * keys, each optional; `next_seq` 0 starts, then pass back the result's;
+ * `count`: 1 to 100 (else `TIM_ERR_PARAM`). `cb` gets a
+ * TIMConversationListResult. A conversation that does not change while an
+ * app pages through appears exactly once.
+ */
+TIM_API
+int TIMConvGetConversationListByFilter(const char *filter,
+                                       uint64_t next_seq,
+                                       uint32_t count,
+                                       TIMCommCallback cb,
+                                       const void *user_data);
+
+/**
+ * Creates a conversation group (name 1 to 32 bytes: "" 6017, longer 51011;
+ * an existing name 6017; at most 20 groups: 51010) holding the
+ * conversations of `conversation_id_array` (1 to 100). Events:
+ * `kTIMConvEvent_Update` for the members, the group-created callback, then
+ * `cb` with the results.
+ */
+TIM_API
+int TIMConvCreateConversationGroup(const char *group_name,
+                                   const char *conversation_id_array,
+                                   TIMCommCallback cb,
+                                   const void *user_data);
+
+/**
+ * The conversation groups' names, in creation order (a JSON array).
+ */
+TIM_API int TIMConvGetConversationGroupList(TIMCommCallback cb, const void *user_data);
+
+/**
+ * Deletes a conversation group (unknown: 51009); its members leave it.
+ */
+TIM_API
+int TIMConvDeleteConversationGroup(const char *group_name,
+                                   TIMCommCallback cb,
+                                   const void *user_data);
+
+/**
+ * Renames a conversation group (unknown: 51009; the new name is checked as
+ * in `TIMConvCreateConversationGroup`).
+ */
+TIM_API
+int TIMConvRenameConversationGroup(const char *old_name,
+                                   const char *new_name,
+                                   TIMCommCallback cb,
+                                   const void *user_data);
+
+/**
+ * Adds conversations to a group (unknown: 51009). A group of 1000 first
+ * loses its least recently activated member (deleted-from-group callback,
+ * reason 1).
+ */
+TIM_API
+int TIMConvAddConversationsToGroup(const char *group_name,
+                                   const char *conversation_id_array,
+                                   TIMCommCallback cb,
+                                   const void *user_data);
+
+/**
+ * Removes conversations from a group (unknown: 51009; not a member: no
+ * change, code 0).
+ */
+TIM_API
+int TIMConvDeleteConversationsFromGroup(const char *group_name,
+                                        const char *conversation_id_array,
+                                        TIMCommCallback cb,
+                                        const void *user_data);
+
+/**
+ * Sets the group-created listener (one slot; NULL clears): the group's
+ * name and a JSON array of its first members' ConvInfo.
+ */
+TIM_API
+void TIMSetConvConversationGroupCreatedCallback(TIMConvConversationGroupCreatedCallback cb,
+                                                const void *user_data);
+
+/**
+ * Sets the group-deleted listener (one slot; NULL clears).
+ */
+TIM_API
+void TIMSetConvConversationGroupDeletedCallback(TIMConvConversationGroupDeletedCallback cb,
+                                                const void *user_data);
+
+/**
+ * Sets the group-renamed listener (one slot; NULL clears).
+ */
+TIM_API
+void TIMSetConvConversationGroupNameChangedCallback(TIMConvConversationGroupNameChangedCallback cb,
+                                                    const void *user_data);
+
+/**
+ * Sets the added-to-group listener (one slot; NULL clears): the group's
+ * name and a JSON array of the added conversations' ConvInfo.
+ */
+TIM_API
+void TIMSetConvConversationsAddedToGroupCallback(TIMConvConversationsAddedToGroupCallback cb,
+                                                 const void *user_data);
+
+/**
+ * Sets the deleted-from-group listener (8.2+ form; one slot; NULL clears):
+ * the group's name, a JSON array of the ConvInfo of those removed, and the
+ * reason (0: removed by the app; 1: evicted from a full group).
+ */
+TIM_API
+void TIMSetConvConversationsDeletedFromGroupCallback(TIMConvConversationsDeletedFromGroupCallback cb,
+                                                     const void *user_data);
+
+/**
  * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
  */
 TIM_API
@@ -209,97 +382,6 @@ void TIMSetConvTotalUnreadMessageCountChangedCallback(TIMConvTotalUnreadMessageC
 TIM_API
 void TIMSetConvUnreadMessageCountChangedByFilterCallback(TIMConvTotalUnreadMessageCountChangedByFilterCallback cb,
                                                          const void *user_data);
-
-/**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
- */
-TIM_API
-void TIMSetConvConversationGroupCreatedCallback(TIMConvConversationGroupCreatedCallback cb,
-                                                const void *user_data);
-
-/**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
- */
-TIM_API
-void TIMSetConvConversationGroupDeletedCallback(TIMConvConversationGroupDeletedCallback cb,
-                                                const void *user_data);
-
-/**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
- */
-TIM_API
-void TIMSetConvConversationGroupNameChangedCallback(TIMConvConversationGroupNameChangedCallback cb,
-                                                    const void *user_data);
-
-/**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
- */
-TIM_API
-void TIMSetConvConversationsAddedToGroupCallback(TIMConvConversationsAddedToGroupCallback cb,
-                                                 const void *user_data);
-
-/**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
- */
-TIM_API
-void TIMSetConvConversationsDeletedFromGroupCallback(TIMConvConversationsDeletedFromGroupCallback cb,
-                                                     const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvGetConvInfo(const char *json_get_conv_list_param,
-                       TIMCommCallback cb,
-                       const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvGetConversationListByFilter(const char *filter,
-                                       uint64_t next_seq,
-                                       uint32_t count,
-                                       TIMCommCallback cb,
-                                       const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvDeleteConversationList(const char *conversation_id_array,
-                                  bool clear_message,
-                                  TIMCommCallback cb,
-                                  const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvSetConversationCustomData(const char *conversation_id_array,
-                                     const char *custom_data,
-                                     TIMCommCallback cb,
-                                     const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvPinConversation(const char *conv_id,
-                           enum TIMConvType conv_type,
-                           bool is_pinned,
-                           TIMCommCallback cb,
-                           const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvMarkConversation(const char *conversation_id_array,
-                            uint64_t mark_type,
-                            bool enable_mark,
-                            TIMCommCallback cb,
-                            const void *user_data);
 
 /**
  * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
@@ -337,57 +419,6 @@ int TIMConvCleanConversationUnreadMessageCount(const char *conversation_id,
                                                uint64_t clean_sequence,
                                                TIMCommCallback cb,
                                                const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvCreateConversationGroup(const char *group_name,
-                                   const char *conversation_id_array,
-                                   TIMCommCallback cb,
-                                   const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvGetConversationGroupList(TIMCommCallback cb,
-                                    const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvDeleteConversationGroup(const char *group_name,
-                                   TIMCommCallback cb,
-                                   const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvRenameConversationGroup(const char *old_name,
-                                   const char *new_name,
-                                   TIMCommCallback cb,
-                                   const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvAddConversationsToGroup(const char *group_name,
-                                   const char *conversation_id_array,
-                                   TIMCommCallback cb,
-                                   const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMConvDeleteConversationsFromGroup(const char *group_name,
-                                        const char *conversation_id_array,
-                                        TIMCommCallback cb,
-                                        const void *user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -56,6 +56,18 @@ pub enum Error {
     NotLoggedIn,
     /// The function needs the vendor's servers (see the function table).
     NotSupported,
+    /// More than 100 conversations in one request.
+    TooManyInRequest,
+    /// Marking it would make more than 1000 marked conversations.
+    MarkLimit,
+    /// Pinning it would make more than 50 pinned conversations.
+    PinLimit,
+    /// No conversation group of that name.
+    GroupNotFound,
+    /// Creating it would make more than 20 conversation groups.
+    GroupLimit,
+    /// A conversation group name over 32 bytes.
+    GroupNameTooLong,
 }
 
 impl Error {
@@ -66,7 +78,15 @@ impl Error {
     /// available and has no callback to say so (documented in the README).
     pub fn result_code(self) -> i32 {
         (match self {
-            Error::InvalidParam | Error::Internal | Error::NotSupported => TIMResult::TIM_ERR_PARAM,
+            Error::InvalidParam
+            | Error::Internal
+            | Error::NotSupported
+            | Error::TooManyInRequest
+            | Error::MarkLimit
+            | Error::PinLimit
+            | Error::GroupNotFound
+            | Error::GroupLimit
+            | Error::GroupNameTooLong => TIMResult::TIM_ERR_PARAM,
             Error::InvalidJson => TIMResult::TIM_ERR_JSON,
             Error::ConvNotFound => TIMResult::TIM_ERR_CONV,
             Error::NotInitialized => TIMResult::TIM_ERR_SDKUNINIT,
@@ -85,6 +105,12 @@ impl Error {
             Error::NotInitialized => TIMErrCode::ERR_SDK_NOT_INITIALIZED,
             Error::NotLoggedIn => TIMErrCode::ERR_SDK_NOT_LOGGED_IN,
             Error::NotSupported => TIMErrCode::ERR_SDK_INTERFACE_NOT_SUPPORT,
+            Error::TooManyInRequest => TIMErrCode::ERR_SVR_CONV_CONV_MARK_REQ_COUNT_EXCEED_LIMIT,
+            Error::MarkLimit => TIMErrCode::ERR_SVR_CONV_CONV_MARK_TOTAL_COUNT_EXCEED_LIMIT,
+            Error::PinLimit => TIMErrCode::ERR_SDK_INVALID_OPERATION,
+            Error::GroupNotFound => TIMErrCode::ERR_SVR_CONV_CONV_GROUP_NOT_EXIST,
+            Error::GroupLimit => TIMErrCode::ERR_SVR_CONV_CONV_GROUP_TOTAL_COUNT_EXCEED_LIMIT,
+            Error::GroupNameTooLong => TIMErrCode::ERR_SVR_CONV_CONV_GROUP_NAME_EXCEED_LENGTH,
         }) as i32
     }
 
@@ -98,6 +124,12 @@ impl Error {
             Error::NotInitialized => c"sdk not initialized: call TIMInit first",
             Error::NotLoggedIn => c"not logged in: call TIMLogin first",
             Error::NotSupported => c"not available in this library",
+            Error::TooManyInRequest => c"at most 100 conversations per request",
+            Error::MarkLimit => c"at most 1000 conversations can be marked",
+            Error::PinLimit => c"at most 50 conversations can be pinned",
+            Error::GroupNotFound => c"no conversation group of that name",
+            Error::GroupLimit => c"at most 20 conversation groups",
+            Error::GroupNameTooLong => c"a conversation group name is at most 32 bytes",
         }
     }
 }

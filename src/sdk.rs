@@ -28,9 +28,14 @@ use crate::fault::{self, Point};
 use crate::listeners::LISTENERS;
 use crate::model::conv::{json_array_len, write_json_array};
 use crate::model::draft::parse_draft;
+use crate::model::json::{frag, write_str, write_u64};
+use crate::model::keys::*;
+use crate::model::ConvId;
 use crate::model::{Conv, ConvType};
 use crate::sink::{ConvEventKind, LogLevel, LoginStatus, NetworkStatus, ReplySink};
-use crate::store::{Created, Snapshot, Store};
+use crate::store::{
+    Change, ConvRef, Created, Filter, GroupEvent, ItemResult, Outcome, Page, Snapshot, Store,
+};
 
 /// One user's conversations (or the embedded default's).
 #[derive(Default)]
@@ -89,6 +94,14 @@ pub enum Body {
     ConvArray1(Arc<Conv>),
     /// A JSON array of ConvInfo, in list order.
     List(Snapshot),
+    /// A JSON array of ConvInfo.
+    Convs(Vec<Arc<Conv>>),
+    /// A JSON array of `TIMConversationOperationResult`.
+    Results(Vec<ItemResult>),
+    /// A `TIMConversationListResult`.
+    Page(Page),
+    /// A JSON array of strings.
+    Names(Vec<Arc<str>>),
 }
 
 /// Output buffers at least this large are pre-faulted in one system call
@@ -107,6 +120,26 @@ impl Body {
                 reserve_prefaulted(out, len);
                 write_json_array(out, snap.iter());
             }
+            Body::Convs(convs) => write_json_array(out, convs),
+            Body::Results(results) => write_results(out, results),
+            Body::Page(page) => {
+                out.extend_from_slice(frag!("{\"", TIMConversationListResultConvList, "\":"));
+                write_json_array(out, &page.convs);
+                out.extend_from_slice(frag!(",\"", TIMConversationListResultNextSeq, "\":"));
+                write_u64(out, page.next);
+                out.extend_from_slice(frag!(",\"", TIMConversationListResultIsFinished, "\":"));
+                out.extend_from_slice(if page.finished { b"true}" } else { b"false}" });
+            }
+            Body::Names(names) => {
+                out.push(b'[');
+                for (i, n) in names.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, n);
+                }
+                out.push(b']');
+            }
         }
         out.push(0);
     }
@@ -122,6 +155,39 @@ impl Body {
     fn wraps(&self, reply: &Body) -> bool {
         matches!((self, reply), (Body::ConvArray1(a), Body::Conv(b)) if Arc::ptr_eq(a, b))
     }
+}
+
+/// Appends a JSON array of `TIMConversationOperationResult` objects.
+fn write_results(out: &mut Vec<u8>, results: &[ItemResult]) {
+    out.push(b'[');
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(frag!(
+            "{\"",
+            kTIMConversationOperationResultConversationID,
+            "\":"
+        ));
+        write_str(out, &r.id);
+        out.extend_from_slice(frag!(
+            ",\"",
+            kTIMConversationOperationResultResultCode,
+            "\":"
+        ));
+        if r.code < 0 {
+            out.push(b'-');
+        }
+        write_u64(out, u64::from(r.code.unsigned_abs()));
+        out.extend_from_slice(frag!(
+            ",\"",
+            kTIMConversationOperationResultResultInfo,
+            "\":"
+        ));
+        write_str(out, r.info);
+        out.push(b'}');
+    }
+    out.push(b']');
 }
 
 /// Makes room for `len` more bytes; a large buffer is faulted in at once
@@ -159,10 +225,11 @@ pub struct ReplyJob {
 
 /// What the worker runs.
 pub enum Job {
-    /// What one change produced: its conversation event first, then the
-    /// call's reply (either may be absent).
+    /// What one change produced: its conversation events first, then its
+    /// group events, then the call's reply (any may be absent).
     Deliver {
         event: Option<(ConvEventKind, Body)>,
+        more: Vec<Event>,
         reply: Option<ReplyJob>,
     },
     /// A network-status notification (code 0, desc "").
@@ -174,11 +241,142 @@ pub enum Job {
 impl Task for Job {
     fn run(self, buf: &mut Vec<u8>) {
         match self {
-            Job::Deliver { event, reply } => deliver(buf, event, reply),
+            Job::Deliver { event, more, reply } => {
+                if let Some((kind, body)) = &event {
+                    if more.is_empty() {
+                        return deliver(buf, event, reply);
+                    }
+                    conv_event(buf, *kind, body);
+                }
+                for e in &more {
+                    e.deliver(buf);
+                }
+                deliver(buf, None, reply)
+            }
             Job::Network(status) => LISTENERS.network.deliver(|l| l.call(status as i32, 0, c"")),
             Job::Log(level, line) => LISTENERS.log.deliver(|l| l.call(level as i32, &line)),
         }
     }
+}
+
+/// An event of a listener kind other than the first conversation event.
+pub enum Event {
+    Conv(ConvEventKind, Body),
+    Group(GroupEvent),
+}
+
+fn conv_event(buf: &mut Vec<u8>, kind: ConvEventKind, body: &Body) {
+    LISTENERS.conv_event.deliver(|l| {
+        if body.render_caught(buf) {
+            l.call(kind as i32, buf);
+        }
+    });
+}
+
+/// A C string of a group name (names come from C strings: no NUL inside).
+fn c_name(name: &str) -> CString {
+    CString::new(name).unwrap_or_default()
+}
+
+impl Event {
+    fn deliver(&self, buf: &mut Vec<u8>) {
+        match self {
+            Event::Conv(kind, body) => conv_event(buf, *kind, body),
+            Event::Group(g) => match g {
+                GroupEvent::Created(name, convs) => LISTENERS.group_created.deliver(|l| {
+                    if Body::Convs(convs.clone()).render_caught(buf) {
+                        l.call(&c_name(name), buf);
+                    }
+                }),
+                GroupEvent::Added(name, convs) => LISTENERS.added_to_group.deliver(|l| {
+                    if Body::Convs(convs.clone()).render_caught(buf) {
+                        l.call(&c_name(name), buf);
+                    }
+                }),
+                GroupEvent::Removed(name, convs, reason) => {
+                    LISTENERS.removed_from_group.deliver(|l| {
+                        if Body::Convs(convs.clone()).render_caught(buf) {
+                            l.call(&c_name(name), buf, *reason);
+                        }
+                    })
+                }
+                GroupEvent::Deleted(name) => {
+                    LISTENERS.group_deleted.deliver(|l| l.call(&c_name(name)))
+                }
+                GroupEvent::Renamed(old, new) => LISTENERS
+                    .group_renamed
+                    .deliver(|l| l.call(&c_name(old), &c_name(new))),
+            },
+        }
+    }
+}
+
+/// The events of a committed change: one conversation event per kind
+/// (Add, Del, Update, each listing every conversation concerned once, in
+/// its latest version), then the group events.
+fn events_of(
+    changes: Vec<Change>,
+    groups: Vec<GroupEvent>,
+) -> (Option<(ConvEventKind, Body)>, Vec<Event>) {
+    let mut lists: [Vec<Arc<Conv>>; 3] = Default::default();
+    // Where each conversation is in its list, to keep only its latest version.
+    let mut at: HashMap<(ConvType, ConvId), (usize, usize)> = HashMap::new();
+    for Change { old, new } in changes {
+        let (kind, conv) = match (old, new) {
+            (None, Some(n)) => (ConvEventKind::Add, n),
+            (Some(o), None) => (ConvEventKind::Del, o),
+            (Some(_), Some(n)) => (ConvEventKind::Update, n),
+            (None, None) => continue,
+        };
+        let id = (conv.conv_type(), conv.id().clone());
+        let mut k = kind as usize;
+        if let Some(&(lk, i)) = at.get(&id) {
+            // Added then changed: still an Add; changed then deleted: a Del.
+            if lk == ConvEventKind::Add as usize && kind == ConvEventKind::Update {
+                k = lk;
+            }
+            if lk == k {
+                lists[k][i] = conv;
+                continue;
+            }
+            lists[lk].remove(i);
+            at.retain(|_, v| !(v.0 == lk && v.1 == i));
+            for v in at.values_mut() {
+                if v.0 == lk && v.1 > i {
+                    v.1 -= 1;
+                }
+            }
+        }
+        at.insert(id, (k, lists[k].len()));
+        lists[k].push(conv);
+    }
+    let mut events: Vec<Event> = Vec::new();
+    for (k, kind) in [
+        ConvEventKind::Add,
+        ConvEventKind::Del,
+        ConvEventKind::Update,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let list = std::mem::take(&mut lists[k]);
+        match list.len() {
+            0 => {}
+            1 => events.push(Event::Conv(
+                kind,
+                Body::ConvArray1(list.into_iter().next().expect("one")),
+            )),
+            _ => events.push(Event::Conv(kind, Body::Convs(list))),
+        }
+    }
+    events.extend(groups.into_iter().map(Event::Group));
+    let mut events = events.into_iter();
+    let first = match events.next() {
+        Some(Event::Conv(kind, body)) => Some((kind, body)),
+        Some(other) => return (None, std::iter::once(other).chain(events).collect()),
+        None => None,
+    };
+    (first, events.collect())
 }
 
 fn deliver(buf: &mut Vec<u8>, event: Option<(ConvEventKind, Body)>, reply: Option<ReplyJob>) {
@@ -285,45 +483,67 @@ fn submit(d: &Dispatcher<Job>, job: Job) {
 /// Queues a reply, if there is one.
 pub fn reply(d: &Dispatcher<Job>, reply: Option<ReplyJob>) {
     if reply.is_some() {
-        submit(d, Job::Deliver { event: None, reply });
+        submit(
+            d,
+            Job::Deliver {
+                event: None,
+                more: Vec::new(),
+                reply,
+            },
+        );
     }
 }
 
 impl Ctx<'_> {
-    fn deliver(&self, event: Option<(ConvEventKind, Body)>, reply: Option<ReplyJob>) {
-        if event.is_some() || reply.is_some() {
-            submit(&self.core.dispatcher, Job::Deliver { event, reply });
+    fn deliver(
+        &self,
+        event: Option<(ConvEventKind, Body)>,
+        more: Vec<Event>,
+        reply: Option<ReplyJob>,
+    ) {
+        if event.is_some() || !more.is_empty() || reply.is_some() {
+            submit(&self.core.dispatcher, Job::Deliver { event, more, reply });
         }
     }
 
-    /// Queues `kConvEventKind_Update` for one changed conversation.
-    fn updated(&self, conv: Arc<Conv>) {
-        let event = (ConvEventKind::Update, Body::ConvArray1(conv));
-        self.deliver(Some(event), None);
+    /// The one commit step: what a store operation changed becomes its
+    /// events of every listener kind and then the reply, queued as one job
+    /// (under the store's lock, which the caller holds).
+    fn commit<R>(&self, out: Outcome<R>, reply: impl FnOnce(R) -> Option<ReplyJob>) {
+        let (event, more) = events_of(out.changes, out.groups);
+        self.deliver(event, more, reply(out.result));
+    }
+
+    /// Runs a store operation under the store's lock: a refusal found by the
+    /// store is the reply's code (nothing changed, nothing fires).
+    fn op<R>(
+        &self,
+        reply: Option<ReplySink>,
+        run: impl FnOnce(&mut Store) -> Result<Outcome<R>>,
+        answer: impl FnOnce(Option<ReplySink>, R) -> Option<ReplyJob>,
+    ) -> Result<()> {
+        fault::hit(Point::Store);
+        let mut store = self.session.store.lock();
+        match run(&mut store) {
+            Ok(out) => self.commit(out, |r| answer(reply, r)),
+            Err(e) => self.deliver(None, Vec::new(), failed(reply, e)),
+        }
+        Ok(())
     }
 
     pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        let (conv, event) = match store.create(ty, id)? {
-            Created::New(c) => (c.clone(), Some((ConvEventKind::Add, Body::ConvArray1(c)))),
-            Created::Existing(c) => (c, None),
+        let out = store.create(ty, id)?;
+        let conv = match &out.result {
+            Created::New(c) | Created::Existing(c) => c.clone(),
         };
-        self.deliver(event, ok(reply, Body::Conv(conv)));
+        self.commit(out, |_| ok(reply, Body::Conv(conv)));
         Ok(())
     }
 
     pub fn conv_delete(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        let mut store = self.session.store.lock();
-        match store.delete(ty, id) {
-            Ok(last) => self.deliver(
-                Some((ConvEventKind::Del, Body::ConvArray1(last))),
-                ok(reply, Body::Empty),
-            ),
-            Err(e) => self.deliver(None, failed(reply, e)),
-        }
-        Ok(())
+        self.op(reply, |s| s.delete(ty, id), |r, ()| ok(r, Body::Empty))
     }
 
     pub fn conv_list(&self, reply: Option<ReplySink>) -> Result<()> {
@@ -332,7 +552,7 @@ impl Ctx<'_> {
             return Ok(());
         }
         let store = self.session.store.lock();
-        self.deliver(None, ok(reply, Body::List(store.snapshot())));
+        self.deliver(None, Vec::new(), ok(reply, Body::List(store.snapshot())));
         Ok(())
     }
 
@@ -342,19 +562,129 @@ impl Ctx<'_> {
         let draft = parse_draft(draft_json, unix_now())?;
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        let conv = store.set_draft(ty, id, draft)?;
-        self.updated(conv);
+        let out = store.set_draft(ty, id, draft)?;
+        self.commit(out, |()| None);
         Ok(())
     }
 
     pub fn conv_cancel_draft(&self, ty: ConvType, id: &str) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        if let Some(conv) = store.cancel_draft(ty, id)? {
-            self.updated(conv);
-        }
+        let out = store.cancel_draft(ty, id)?;
+        self.commit(out, |()| None);
         Ok(())
     }
+
+    /// `TIMConvGetConvInfo`: the conversations asked for that exist.
+    pub fn conv_get_info(
+        &self,
+        wanted: &[(ConvType, String)],
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        fault::hit(Point::Store);
+        if reply.is_none() {
+            return Ok(());
+        }
+        let convs = self.session.store.lock().get_many(wanted);
+        self.deliver(None, Vec::new(), ok(reply, Body::Convs(convs)));
+        Ok(())
+    }
+
+    pub fn conv_pin(
+        &self,
+        ty: ConvType,
+        id: &str,
+        pinned: bool,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(reply, |s| s.pin(ty, id, pinned), |r, ()| ok(r, Body::Empty))
+    }
+
+    pub fn conv_mark(
+        &self,
+        refs: &[ConvRef],
+        bits: u64,
+        enable: bool,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(reply, |s| s.mark(refs, bits, enable), results)
+    }
+
+    pub fn conv_set_custom_data(
+        &self,
+        refs: &[ConvRef],
+        data: &str,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(reply, |s| s.set_custom_data(refs, data), results)
+    }
+
+    pub fn conv_delete_many(&self, refs: &[ConvRef], reply: Option<ReplySink>) -> Result<()> {
+        self.op(reply, |s| s.delete_many(refs), results)
+    }
+
+    pub fn group_create(
+        &self,
+        name: &str,
+        refs: &[ConvRef],
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(reply, |s| s.group_create(name, refs), results)
+    }
+
+    pub fn group_list(&self, reply: Option<ReplySink>) -> Result<()> {
+        fault::hit(Point::Store);
+        let names = self.session.store.lock().group_names();
+        self.deliver(None, Vec::new(), ok(reply, Body::Names(names)));
+        Ok(())
+    }
+
+    pub fn group_delete(&self, name: &str, reply: Option<ReplySink>) -> Result<()> {
+        self.op(reply, |s| s.group_delete(name), |r, ()| ok(r, Body::Empty))
+    }
+
+    pub fn group_rename(&self, old: &str, new: &str, reply: Option<ReplySink>) -> Result<()> {
+        self.op(
+            reply,
+            |s| s.group_rename(old, new),
+            |r, ()| ok(r, Body::Empty),
+        )
+    }
+
+    pub fn group_add(&self, name: &str, refs: &[ConvRef], reply: Option<ReplySink>) -> Result<()> {
+        self.op(reply, |s| s.group_add(name, refs), results)
+    }
+
+    pub fn group_remove(
+        &self,
+        name: &str,
+        refs: &[ConvRef],
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(reply, |s| s.group_remove(name, refs), results)
+    }
+
+    /// A page of the filtered list.
+    pub fn conv_page(
+        &self,
+        filter: &Filter,
+        after: u64,
+        count: usize,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        fault::hit(Point::Store);
+        if reply.is_none() {
+            return Ok(());
+        }
+        let page = self.session.store.lock().page(filter, after, count);
+        self.deliver(None, Vec::new(), ok(reply, Body::Page(page)));
+        Ok(())
+    }
+}
+
+/// The reply of a batch: its results.
+fn results(reply: Option<ReplySink>, r: Vec<ItemResult>) -> Option<ReplyJob> {
+    ok(reply, Body::Results(r))
 }
 
 // ---------------------------------------------------------------------------

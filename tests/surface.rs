@@ -275,6 +275,11 @@ fn every_generated_listener_keeps_its_slot() {
         "TIMSetConvEventCallback",
         "TIMSetNetworkStatusListenerCallback",
         "TIMSetLogCallback",
+        "TIMSetConvConversationGroupCreatedCallback",
+        "TIMSetConvConversationGroupDeletedCallback",
+        "TIMSetConvConversationGroupNameChangedCallback",
+        "TIMSetConvConversationsAddedToGroupCallback",
+        "TIMSetConvConversationsDeletedFromGroupCallback",
     ];
     for f in FUNCTIONS.iter().filter(|f| f.kind == Kind::Listener) {
         let generated = LISTENER_PROBES.iter().any(|p| p.name == f.name);

@@ -7,12 +7,23 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::args::{conv_arg, guard, guard_void, json_arg};
-use super::callback::{conv_event_sink, reply_sink};
-use super::types::{TIMCommCallback, TIMConvEventCallback, TIMConvTypeParam};
+use super::args::{conv_arg, guard, guard_void, json_arg, CBool};
+use super::callback::{
+    added_to_group_sink, conv_event_sink, group_created_sink, group_deleted_sink,
+    group_renamed_sink, removed_from_group_sink, reply_sink,
+};
+use super::types::{
+    TIMCommCallback, TIMConvConversationGroupCreatedCallback,
+    TIMConvConversationGroupDeletedCallback, TIMConvConversationGroupNameChangedCallback,
+    TIMConvConversationsAddedToGroupCallback, TIMConvConversationsDeletedFromGroupCallback,
+    TIMConvEventCallback, TIMConvTypeParam,
+};
 use crate::dispatch::on_any_worker;
+use crate::error::Error;
 use crate::listeners::LISTENERS;
+use crate::model::request::{parse_conv_refs, parse_filter, parse_get_conv_params};
 use crate::sdk::with_session;
+use crate::store::Limits;
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
 #[repr(C)]
@@ -158,5 +169,333 @@ pub unsafe extern "C" fn TIMConvCancelDraft(
             let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
             s.conv_cancel_draft(ty, id)
         })
+    })
+}
+
+/// Looks up conversations. `json_get_conv_list_param`: a JSON array of
+/// `{get_conversation_list_param_conv_id, get_conversation_list_param_conv_type}`
+/// objects (else `TIM_ERR_JSON`). `cb` gets a JSON array of the ConvInfo of
+/// those that exist, in request order; missing ones are left out, never
+/// created.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvGetConvInfo(
+    json_get_conv_list_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let json = unsafe { json_arg(json_get_conv_list_param) }?;
+            let wanted = parse_get_conv_params(json)?;
+            s.conv_get_info(&wanted, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Pins (first in the list, `conv_active_time` + bit 62) or unpins, without
+/// activating: pinned conversations keep their relative order. At most 50
+/// pinned: the 51st is answered `ERR_SDK_INVALID_OPERATION` (7014). Missing:
+/// 6004. `cb` gets `""`; a change fires `kTIMConvEvent_Update` first.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvPinConversation(
+    conv_id: *const c_char,
+    conv_type: TIMConvTypeParam,
+    is_pinned: CBool,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: as in TIMConvCreate.
+            let (id, ty) = unsafe { conv_arg(conv_id, conv_type) }?;
+            s.conv_pin(ty, id, is_pinned != 0, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Sets (`enable_mark`) or clears mark bits on each conversation of
+/// `conversation_id_array` (a JSON array of `c2c_<id>` / `group_<id>`, at
+/// most 100). `mark_type`: non-zero, only the four standard marks (bits 0
+/// to 3) and bits 32 to 63 (else `TIM_ERR_PARAM`). At most 1000 marked
+/// conversations (51008 per item). `cb` gets one
+/// TIMConversationOperationResult per id, in order; one
+/// `kTIMConvEvent_Update` lists those that changed.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvMarkConversation(
+    conversation_id_array: *const c_char,
+    mark_type: u64,
+    enable_mark: CBool,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let ids = unsafe { json_arg(conversation_id_array) }?;
+            if mark_type == 0 || mark_type & !Limits::MARK_BITS != 0 {
+                return Err(Error::InvalidParam);
+            }
+            let refs = parse_conv_refs(ids)?;
+            s.conv_mark(
+                &refs,
+                mark_type,
+                enable_mark != 0,
+                reply_sink(cb, user_data),
+            )
+        })
+    })
+}
+
+/// Sets `conv_custom_data` (at most 256 bytes, else 6017; `""` clears) on
+/// each conversation of `conversation_id_array`. Results and event as for
+/// `TIMConvMarkConversation`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvSetConversationCustomData(
+    conversation_id_array: *const c_char,
+    custom_data: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C strings (NULL is checked).
+            let ids = unsafe { json_arg(conversation_id_array) }?;
+            // SAFETY: as above.
+            let data = unsafe { json_arg(custom_data) }?;
+            let refs = parse_conv_refs(ids)?;
+            s.conv_set_custom_data(&refs, data, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Deletes each conversation of `conversation_id_array` (at most 100);
+/// `clear_message` is accepted (no message is stored). Results as for
+/// `TIMConvMarkConversation`; one `kTIMConvEvent_Del` lists the deleted.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvDeleteConversationList(
+    conversation_id_array: *const c_char,
+    clear_message: CBool,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    let _ = clear_message;
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let ids = unsafe { json_arg(conversation_id_array) }?;
+            let refs = parse_conv_refs(ids)?;
+            s.conv_delete_many(&refs, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// A page of the list, filtered. `filter`: a JSON object of the 8.x filter
+/// keys, each optional; `next_seq` 0 starts, then pass back the result's;
+/// `count`: 1 to 100 (else `TIM_ERR_PARAM`). `cb` gets a
+/// TIMConversationListResult. A conversation that does not change while an
+/// app pages through appears exactly once.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvGetConversationListByFilter(
+    filter: *const c_char,
+    next_seq: u64,
+    count: u32,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let json = unsafe { json_arg(filter) }?;
+            if count == 0 || count > MAX_PAGE {
+                return Err(Error::InvalidParam);
+            }
+            let filter = parse_filter(json)?;
+            s.conv_page(&filter, next_seq, count as usize, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Largest page `TIMConvGetConversationListByFilter` gives.
+pub const MAX_PAGE: u32 = 100;
+
+/// Creates a conversation group (name 1 to 32 bytes: "" 6017, longer 51011;
+/// an existing name 6017; at most 20 groups: 51010) holding the
+/// conversations of `conversation_id_array` (1 to 100). Events:
+/// `kTIMConvEvent_Update` for the members, the group-created callback, then
+/// `cb` with the results.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvCreateConversationGroup(
+    group_name: *const c_char,
+    conversation_id_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C strings (NULL is checked).
+            let name = unsafe { json_arg(group_name) }?;
+            // SAFETY: as above.
+            let ids = unsafe { json_arg(conversation_id_array) }?;
+            let refs = parse_conv_refs(ids)?;
+            s.group_create(name, &refs, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// The conversation groups' names, in creation order (a JSON array).
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvGetConversationGroupList(
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| with_session(|s| s.group_list(reply_sink(cb, user_data))))
+}
+
+/// Deletes a conversation group (unknown: 51009); its members leave it.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvDeleteConversationGroup(
+    group_name: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let name = unsafe { json_arg(group_name) }?;
+            s.group_delete(name, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Renames a conversation group (unknown: 51009; the new name is checked as
+/// in `TIMConvCreateConversationGroup`).
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvRenameConversationGroup(
+    old_name: *const c_char,
+    new_name: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C strings (NULL is checked).
+            let old = unsafe { json_arg(old_name) }?;
+            // SAFETY: as above.
+            let new = unsafe { json_arg(new_name) }?;
+            s.group_rename(old, new, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Adds conversations to a group (unknown: 51009). A group of 1000 first
+/// loses its least recently activated member (deleted-from-group callback,
+/// reason 1).
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvAddConversationsToGroup(
+    group_name: *const c_char,
+    conversation_id_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C strings (NULL is checked).
+            let name = unsafe { json_arg(group_name) }?;
+            // SAFETY: as above.
+            let ids = unsafe { json_arg(conversation_id_array) }?;
+            let refs = parse_conv_refs(ids)?;
+            s.group_add(name, &refs, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Removes conversations from a group (unknown: 51009; not a member: no
+/// change, code 0).
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvDeleteConversationsFromGroup(
+    group_name: *const c_char,
+    conversation_id_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C strings (NULL is checked).
+            let name = unsafe { json_arg(group_name) }?;
+            // SAFETY: as above.
+            let ids = unsafe { json_arg(conversation_id_array) }?;
+            let refs = parse_conv_refs(ids)?;
+            s.group_remove(name, &refs, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Sets the group-created listener (one slot; NULL clears): the group's
+/// name and a JSON array of its first members' ConvInfo.
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvConversationGroupCreatedCallback(
+    cb: TIMConvConversationGroupCreatedCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .group_created
+            .set(group_created_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// Sets the group-deleted listener (one slot; NULL clears).
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvConversationGroupDeletedCallback(
+    cb: TIMConvConversationGroupDeletedCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .group_deleted
+            .set(group_deleted_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// Sets the group-renamed listener (one slot; NULL clears).
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvConversationGroupNameChangedCallback(
+    cb: TIMConvConversationGroupNameChangedCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .group_renamed
+            .set(group_renamed_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// Sets the added-to-group listener (one slot; NULL clears): the group's
+/// name and a JSON array of the added conversations' ConvInfo.
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvConversationsAddedToGroupCallback(
+    cb: TIMConvConversationsAddedToGroupCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .added_to_group
+            .set(added_to_group_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// Sets the deleted-from-group listener (8.2+ form; one slot; NULL clears):
+/// the group's name, a JSON array of the ConvInfo of those removed, and the
+/// reason (0: removed by the app; 1: evicted from a full group).
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvConversationsDeletedFromGroupCallback(
+    cb: TIMConvConversationsDeletedFromGroupCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .removed_from_group
+            .set(removed_from_group_sink(cb, user_data), on_any_worker())
     })
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::id::ConvId;
-use super::json::{decimal_len, escaped_len, frag, write_str_body, write_u64};
+use super::json::{frag, Count, Out};
 use super::keys::*;
 
 /// `TIMConvType` values this library accepts.
@@ -48,8 +48,14 @@ pub struct Conv {
     pinned: bool,
     /// Activation sequence: grows with every activation.
     seq: u64,
+    /// Mark bits (`conv_mark_array`).
+    marks: u64,
     /// The `conv_draft` object, as compact JSON text.
     draft: Option<Box<str>>,
+    /// `conv_custom_data`, as given (escaped when written).
+    custom_data: Option<Box<str>>,
+    /// The conversation groups it belongs to, in the order it joined them.
+    groups: Box<[Arc<str>]>,
 }
 
 impl Conv {
@@ -60,7 +66,10 @@ impl Conv {
             conv_type,
             pinned: false,
             seq,
+            marks: 0,
             draft: None,
+            custom_data: None,
+            groups: Box::new([]),
         }
     }
 
@@ -76,8 +85,37 @@ impl Conv {
         self.pinned
     }
 
+    pub fn set_pinned(&mut self, pinned: bool) {
+        self.pinned = pinned;
+    }
+
+    pub fn marks(&self) -> u64 {
+        self.marks
+    }
+
+    pub fn set_marks(&mut self, marks: u64) {
+        self.marks = marks;
+    }
+
     pub fn draft(&self) -> Option<&str> {
         self.draft.as_deref()
+    }
+
+    pub fn custom_data(&self) -> &str {
+        self.custom_data.as_deref().unwrap_or("")
+    }
+
+    /// `""` clears.
+    pub fn set_custom_data(&mut self, data: &str) {
+        self.custom_data = (!data.is_empty()).then(|| data.into());
+    }
+
+    pub fn groups(&self) -> &[Arc<str>] {
+        &self.groups
+    }
+
+    pub fn set_groups(&mut self, groups: Vec<Arc<str>>) {
+        self.groups = groups.into_boxed_slice();
     }
 
     /// The list's sort key, shown as `conv_active_time`: the activation
@@ -96,51 +134,71 @@ impl Conv {
     }
 
     #[inline]
-    fn write_id(&self, out: &mut Vec<u8>) {
+    fn write_id(&self, out: &mut impl Out) {
         if self.id_plain {
-            out.extend_from_slice(self.id.as_bytes());
+            out.put(self.id.as_bytes());
         } else {
-            write_str_body(out, self.id.as_bytes());
+            out.put_str_body(self.id.as_bytes());
         }
     }
 
-    /// The exact length of [`Conv::write_json`]'s output.
+    /// The exact length of [`Conv::write_json`]'s output: the same writer,
+    /// counting.
     pub fn json_len(&self) -> usize {
-        let id = if self.id_plain {
-            self.id.as_bytes().len()
-        } else {
-            escaped_len(self.id.as_bytes())
-        };
-        let draft = match &self.draft {
-            Some(d) => HAS_DRAFT.len() + d.len(),
-            None => NO_DRAFT.len(),
-        };
-        let pinned = if self.pinned { 4 } else { 5 };
-        FIXED_LEN + 2 * id + decimal_len(self.order_key()) + draft + pinned
+        let mut n = Count::default();
+        self.write_to(&mut n);
+        n.0
     }
 
     /// Appends this conversation's ConvInfo object (keys in the vendor's 8.x
     /// order).
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(F_ID);
+        self.write_to(out);
+    }
+
+    /// The ConvInfo writer, into a buffer or a [`Count`].
+    pub fn write_to(&self, out: &mut impl Out) {
+        out.put(F_ID);
         self.write_id(out);
-        out.extend_from_slice(F_TYPE);
-        out.push(b'0' + self.conv_type as u8);
-        out.extend_from_slice(F_ACTIVE_TIME);
-        write_u64(out, self.order_key());
-        out.extend_from_slice(F_HAS_DRAFT);
+        out.put(F_TYPE);
+        out.put(&[b'0' + self.conv_type as u8]);
+        out.put(F_ACTIVE_TIME);
+        out.put_u64(self.order_key());
+        out.put(F_HAS_DRAFT);
         match &self.draft {
             Some(d) => {
-                out.extend_from_slice(HAS_DRAFT);
-                out.extend_from_slice(d.as_bytes());
+                out.put(HAS_DRAFT);
+                out.put(d.as_bytes());
             }
-            None => out.extend_from_slice(NO_DRAFT),
+            None => out.put(NO_DRAFT),
         }
-        out.extend_from_slice(F_PINNED);
-        out.extend_from_slice(if self.pinned { b"true" } else { b"false" });
-        out.extend_from_slice(F_SHOW_NAME);
+        out.put(F_PINNED);
+        out.put(if self.pinned { b"true" } else { b"false" });
+        out.put(F_SHOW_NAME);
         self.write_id(out);
-        out.extend_from_slice(F_END);
+        out.put(F_MARKS);
+        let mut first = true;
+        for bit in 0..64 {
+            if self.marks & (1 << bit) != 0 {
+                if !first {
+                    out.put(b",");
+                }
+                first = false;
+                out.put_u64(1 << bit);
+            }
+        }
+        out.put(F_CUSTOM);
+        out.put_str_body(self.custom_data().as_bytes());
+        out.put(F_GROUPS);
+        for (i, g) in self.groups.iter().enumerate() {
+            if i > 0 {
+                out.put(b",");
+            }
+            out.put(b"\"");
+            out.put_str_body(g.as_bytes());
+            out.put(b"\"");
+        }
+        out.put(F_END);
     }
 }
 
@@ -175,26 +233,10 @@ const F_PINNED: &[u8] = frag!(
     "\":"
 );
 const F_SHOW_NAME: &[u8] = frag!(",\"", kTIMConvShowName, "\":\"");
-const F_END: &[u8] = frag!(
-    "\",\"",
-    kTIMConvMarkArray,
-    "\":[],\"",
-    kTIMConvCustomData,
-    "\":\"\",\"",
-    kTIMConvConversationGroupArray,
-    "\":[],\"",
-    kTIMConvOwner,
-    "\":\"\"}"
-);
-/// The fragments plus the one-digit conv_type.
-const FIXED_LEN: usize = F_ID.len()
-    + F_TYPE.len()
-    + 1
-    + F_ACTIVE_TIME.len()
-    + F_HAS_DRAFT.len()
-    + F_PINNED.len()
-    + F_SHOW_NAME.len()
-    + F_END.len();
+const F_MARKS: &[u8] = frag!("\",\"", kTIMConvMarkArray, "\":[");
+const F_CUSTOM: &[u8] = frag!("],\"", kTIMConvCustomData, "\":\"");
+const F_GROUPS: &[u8] = frag!("\",\"", kTIMConvConversationGroupArray, "\":[");
+const F_END: &[u8] = frag!("],\"", kTIMConvOwner, "\":\"\"}");
 
 /// The length of a JSON array holding ConvInfo objects whose lengths add up
 /// to `total` (brackets and commas; no NUL).
@@ -261,6 +303,11 @@ mod tests {
         d.set_draft(Some(r#"{"draft_msg":{"message_elem_array":[]}}"#.into()));
         d.pinned = true;
         cases.push(d);
+        let mut m = Conv::new(ConvType::C2C, ConvId::new("m"), 3);
+        m.set_marks(1 | 8 | 1 << 40 | 1 << 63);
+        m.set_custom_data("cu\"stom\n");
+        m.set_groups(vec!["g1".into(), "g\\2".into()]);
+        cases.push(m);
         let mut arr = Vec::new();
         write_json_array(
             &mut arr,
@@ -278,6 +325,31 @@ mod tests {
             assert_eq!(out.len(), c.json_len(), "{}", String::from_utf8_lossy(&out));
         }
         assert_eq!(json_array_len(0, 0), 2);
+    }
+
+    #[test]
+    fn marks_custom_data_and_groups_are_written() {
+        let mut c = Conv::new(ConvType::C2C, ConvId::new("a"), 5);
+        c.set_marks(2 | 1 << 32 | 1 << 63);
+        c.set_custom_data("x\"y");
+        c.set_groups(vec!["work".into(), "\"odd\"".into()]);
+        let mut out = Vec::new();
+        c.write_json(&mut out);
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        let marks: Vec<u64> = v[kTIMConvMarkArray]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_u64().unwrap())
+            .collect();
+        assert_eq!(marks, [2, 1 << 32, 1 << 63]);
+        assert_eq!(v[kTIMConvCustomData], "x\"y");
+        assert_eq!(
+            v[kTIMConvConversationGroupArray],
+            serde_json::json!(["work", "\"odd\""])
+        );
+        c.set_custom_data("");
+        assert_eq!(c.custom_data(), "");
     }
 
     #[test]

@@ -143,6 +143,50 @@ pub fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&bytes[start..]);
 }
 
+/// Where a JSON writer puts its output: a buffer ([`Vec<u8>`]), or a
+/// [`Count`] that only adds up the length. One writer serves both, so the
+/// exact length of any output follows from the code that writes it.
+pub trait Out {
+    fn put(&mut self, bytes: &[u8]);
+    fn put_u64(&mut self, v: u64);
+    /// The escaped content of a JSON string (no quotes).
+    fn put_str_body(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn put_u64(&mut self, v: u64) {
+        write_u64(self, v);
+    }
+    #[inline]
+    fn put_str_body(&mut self, bytes: &[u8]) {
+        write_str_body(self, bytes);
+    }
+}
+
+/// An [`Out`] that counts bytes.
+#[derive(Default)]
+pub struct Count(pub usize);
+
+impl Out for Count {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+    #[inline]
+    fn put_u64(&mut self, v: u64) {
+        self.0 += decimal_len(v);
+    }
+    #[inline]
+    fn put_str_body(&mut self, bytes: &[u8]) {
+        self.0 += escaped_len(bytes);
+    }
+}
+
 /// Deepest nesting of arrays and objects accepted in JSON input.
 pub const MAX_DEPTH: usize = 100;
 

@@ -7,6 +7,7 @@ pub mod draft;
 pub mod id;
 pub mod json;
 pub mod keys;
+pub mod request;
 
 pub use conv::{Conv, ConvType, PINNED_BIT};
 pub use id::ConvId;

@@ -1,21 +1,49 @@
-//! The conversation store: conversations, their order, and the rules that
-//! change them. Pure Rust: no locks, threads or callbacks (the caller holds
-//! the store's lock and queues what the change produced).
+//! The conversation store: conversations, their order, their marks and
+//! groups, and the rules that change them. Pure Rust: no locks, threads or
+//! callbacks (the caller holds the store's lock and queues what a change
+//! produced).
 //!
-//! Two indexes: a hash map per conversation type from id to order key, for
-//! O(1) lookups by `&str`, and an ordered index from order key to the
-//! conversation ([`order`]), whose reverse order is the list order, so a
-//! list never sorts, and whose snapshots cost one reference count per chunk.
+//! # Indexes
+//! A hash map per conversation type from id to order key, for O(1) lookups
+//! by `&str`; an ordered index from order key to the conversation
+//! ([`order`]), whose reverse order is the list order (a list never sorts,
+//! and its snapshot costs one reference count per chunk); and, for filtered
+//! pages, ordered sets of order keys per conversation type, per mark bit,
+//! for "no mark", per conversation group and for "no group". Every index
+//! and total is kept by one pair of functions, [`Store::index`] and
+//! [`Store::unindex`]: a change is always "unindex the old version, index
+//! the new one".
+//!
+//! # One change path
+//! Every operation changes the store through a [`Txn`], which logs each
+//! change as it applies it and hands the log back on commit: the caller
+//! turns it into the events of every listener kind and the reply. A
+//! transaction dropped without commit (a panic in the middle of a batch)
+//! undoes what it applied, so an operation applies whole or not at all.
 
+mod ops;
 mod order;
+mod page;
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::fault::{self, Point};
 use crate::model::{Conv, ConvId, ConvType};
 use order::{OrderIndex, OrderSnapshot};
+
+pub use ops::{ConvRef, GroupEvent, ItemResult, Limits, Outcome};
+pub use page::{Filter, Page};
+
+/// A conversation group: its name, when it was made (the group list's
+/// order), and its members' order keys.
+#[derive(Clone, Debug)]
+struct Group {
+    name: Arc<str>,
+    created: u64,
+    members: BTreeSet<u64>,
+}
 
 #[derive(Default)]
 pub struct Store {
@@ -28,6 +56,22 @@ pub struct Store {
     /// The sum of every conversation's [`Conv::json_len`], so that a list
     /// can allocate its output once, at its exact size.
     json_total: usize,
+    /// Order keys per conversation type.
+    by_type: [BTreeSet<u64>; 2],
+    /// Order keys of the conversations without any mark.
+    unmarked: BTreeSet<u64>,
+    /// Order keys per mark bit (0 to 63).
+    by_mark: HashMap<u32, BTreeSet<u64>>,
+    /// Order keys of the conversations in no group.
+    ungrouped: BTreeSet<u64>,
+    /// The conversation groups, in no particular order (see `created`).
+    groups: Vec<Group>,
+    /// The last group creation number handed out.
+    group_seq: u64,
+    /// Pinned conversations.
+    pinned: usize,
+    /// Conversations with at least one mark.
+    marked: usize,
 }
 
 /// Every conversation in list order, as it was when taken.
@@ -54,6 +98,33 @@ pub enum Created {
     Existing(Arc<Conv>),
 }
 
+/// One conversation's change: its version before and after (`None`: it did
+/// not exist / no longer exists).
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub old: Option<Arc<Conv>>,
+    pub new: Option<Arc<Conv>>,
+}
+
+/// What a transaction applied, for undo.
+enum Undo {
+    Conv(Change),
+    /// A group was added at the end of `groups`.
+    GroupAdded,
+    /// The group at this position was removed.
+    GroupRemoved(usize, Group),
+}
+
+/// A set of changes being applied to the store. Commit hands back what
+/// changed; dropping it uncommitted (a panic) undoes everything it applied.
+pub struct Txn<'a> {
+    store: &'a mut Store,
+    log: Vec<Undo>,
+    /// Conversation changes applied so far.
+    applied: usize,
+    committed: bool,
+}
+
 impl Store {
     fn key_of(&self, ty: ConvType, id: &str) -> Option<u64> {
         self.by_id[ty.index()].get(id.as_bytes()).copied()
@@ -65,83 +136,88 @@ impl Store {
         self.order.get(key).ok_or(Error::Internal)
     }
 
-    /// Creates the conversation, activated, or returns the existing one
-    /// unchanged.
-    pub fn create(&mut self, ty: ConvType, id: &str) -> Result<Created> {
-        // One hash: the entry either finds the conversation or is where the
-        // new one goes.
-        match self.by_id[ty.index()].entry(ConvId::new(id)) {
-            Entry::Occupied(e) => match self.order.get(*e.get()) {
-                Some(c) => Ok(Created::Existing(c.clone())),
-                None => Err(Error::Internal),
-            },
-            Entry::Vacant(e) => {
-                // (Not a method: the entry holds `by_id` borrowed.)
-                self.seq += 1;
-                let conv = Arc::new(Conv::new(ty, e.key().clone(), self.seq));
-                let key = conv.order_key();
-                e.insert(key);
-                self.json_total += conv.json_len();
-                self.order.insert(key, conv.clone());
-                Ok(Created::New(conv))
+    fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| &*g.name == name)
+    }
+
+    fn group_mut(&mut self, name: &str) -> Option<&mut Group> {
+        self.groups.iter_mut().find(|g| &*g.name == name)
+    }
+
+    /// The next activation sequence.
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Adds `c` to every index and total.
+    fn index(&mut self, c: &Arc<Conv>) {
+        let k = c.order_key();
+        let t = c.conv_type().index();
+        self.by_id[t].insert(c.id().clone(), k);
+        self.order.insert(k, c.clone());
+        self.json_total += c.json_len();
+        self.by_type[t].insert(k);
+        if c.marks() == 0 {
+            self.unmarked.insert(k);
+        } else {
+            self.marked += 1;
+            for bit in bits(c.marks()) {
+                self.by_mark.entry(bit).or_default().insert(k);
             }
         }
-    }
-
-    /// Removes the conversation with everything attached to it; returns its
-    /// last state.
-    pub fn delete(&mut self, ty: ConvType, id: &str) -> Result<Arc<Conv>> {
-        let key = self.by_id[ty.index()]
-            .remove(id.as_bytes())
-            .ok_or(Error::ConvNotFound)?;
-        let conv = self.order.remove(key).ok_or(Error::Internal)?;
-        self.json_total -= conv.json_len();
-        Ok(conv)
-    }
-
-    /// Applies `change` to the conversation and reindexes it, with a fresh
-    /// activation sequence when `activate` is set; returns the new version.
-    fn update(
-        &mut self,
-        ty: ConvType,
-        id: &str,
-        activate: bool,
-        change: impl FnOnce(&mut Conv),
-    ) -> Result<Arc<Conv>> {
-        let old_key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
-        let mut arc = self.order.remove(old_key).ok_or(Error::Internal)?;
-        // A copy only if a queued callback or a list still holds this version.
-        let conv = Arc::make_mut(&mut arc);
-        self.json_total -= conv.json_len();
-        change(conv);
-        if activate {
-            self.seq += 1;
-            conv.activate(self.seq);
+        if c.groups().is_empty() {
+            self.ungrouped.insert(k);
         }
-        let new_key = conv.order_key();
-        self.json_total += conv.json_len();
-        if new_key != old_key {
-            if let Some(k) = self.by_id[ty.index()].get_mut(id.as_bytes()) {
-                *k = new_key;
+        for g in c.groups() {
+            if let Some(g) = self.group_mut(g) {
+                g.members.insert(k);
             }
         }
-        self.order.insert(new_key, arc.clone());
-        Ok(arc)
+        self.pinned += usize::from(c.is_pinned());
     }
 
-    /// Stores a draft (already checked, see [`crate::model::draft`]) and
-    /// activates the conversation.
-    pub fn set_draft(&mut self, ty: ConvType, id: &str, draft: Box<str>) -> Result<Arc<Conv>> {
-        self.update(ty, id, true, |c| c.set_draft(Some(draft)))
-    }
-
-    /// Removes the draft without reordering. `Ok(None)`: there was none, and
-    /// nothing changed.
-    pub fn cancel_draft(&mut self, ty: ConvType, id: &str) -> Result<Option<Arc<Conv>>> {
-        if self.get(ty, id)?.draft().is_none() {
-            return Ok(None);
+    /// Removes `c` from every index and total: the exact inverse of
+    /// [`Store::index`].
+    fn unindex(&mut self, c: &Conv) {
+        let k = c.order_key();
+        let t = c.conv_type().index();
+        self.by_id[t].remove(c.id().as_bytes());
+        self.order.remove(k);
+        self.json_total -= c.json_len();
+        self.by_type[t].remove(&k);
+        if c.marks() == 0 {
+            self.unmarked.remove(&k);
+        } else {
+            self.marked -= 1;
+            for bit in bits(c.marks()) {
+                if let Some(set) = self.by_mark.get_mut(&bit) {
+                    set.remove(&k);
+                    if set.is_empty() {
+                        self.by_mark.remove(&bit);
+                    }
+                }
+            }
         }
-        self.update(ty, id, false, |c| c.set_draft(None)).map(Some)
+        if c.groups().is_empty() {
+            self.ungrouped.remove(&k);
+        }
+        for g in c.groups() {
+            if let Some(g) = self.group_mut(g) {
+                g.members.remove(&k);
+            }
+        }
+        self.pinned -= usize::from(c.is_pinned());
+    }
+
+    /// Starts a transaction.
+    pub fn txn(&mut self) -> Txn<'_> {
+        Txn {
+            store: self,
+            log: Vec::new(),
+            applied: 0,
+            committed: false,
+        }
     }
 
     /// Every conversation, in list order (pinned first, then most recently
@@ -150,6 +226,125 @@ impl Store {
         Snapshot {
             order: self.order.snapshot(),
             json_total: self.json_total,
+        }
+    }
+
+    /// The conversation groups' names, in creation order.
+    pub fn group_names(&self) -> Vec<Arc<str>> {
+        let mut g: Vec<&Group> = self.groups.iter().collect();
+        g.sort_by_key(|g| g.created);
+        g.into_iter().map(|g| g.name.clone()).collect()
+    }
+}
+
+/// The set bits of `marks`, ascending.
+fn bits(marks: u64) -> impl Iterator<Item = u32> {
+    (0..64).filter(move |b| marks & (1 << b) != 0)
+}
+
+impl Txn<'_> {
+    /// The store as it is now, inside the transaction.
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+
+    /// Replaces `old` by `new` (either may be `None`: a creation or a
+    /// removal) in every index, and logs it.
+    pub fn apply(&mut self, old: Option<Arc<Conv>>, new: Option<Arc<Conv>>) {
+        if let Some(o) = &old {
+            self.store.unindex(o);
+        }
+        if let Some(n) = &new {
+            self.store.index(n);
+        }
+        self.log.push(Undo::Conv(Change { old, new }));
+        self.applied += 1;
+        if self.applied == 1 {
+            // Tests make the rest of a batch fail here, to prove undo.
+            fault::hit(Point::Batch);
+        }
+    }
+
+    /// Applies `edit` to a copy of the conversation (`activate`: with a new
+    /// activation sequence); returns the new version. Missing:
+    /// `ConvNotFound`, nothing applied.
+    pub fn update(
+        &mut self,
+        ty: ConvType,
+        id: &str,
+        activate: bool,
+        edit: impl FnOnce(&mut Conv),
+    ) -> Result<Arc<Conv>> {
+        let old = self.store.get(ty, id)?.clone();
+        let mut conv = (*old).clone();
+        edit(&mut conv);
+        if activate {
+            let seq = self.store.next_seq();
+            conv.activate(seq);
+        }
+        let new = Arc::new(conv);
+        self.apply(Some(old), Some(new.clone()));
+        Ok(new)
+    }
+
+    /// Adds an empty group named `name`.
+    pub fn add_group(&mut self, name: Arc<str>, created: Option<u64>) {
+        let created = created.unwrap_or_else(|| {
+            self.store.group_seq += 1;
+            self.store.group_seq
+        });
+        self.store.groups.push(Group {
+            name,
+            created,
+            members: BTreeSet::new(),
+        });
+        self.log.push(Undo::GroupAdded);
+    }
+
+    /// Removes the group named `name` (empty by now); returns its creation
+    /// number.
+    pub fn remove_group(&mut self, name: &str) -> Option<u64> {
+        let pos = self.store.groups.iter().position(|g| &*g.name == name)?;
+        let g = self.store.groups.remove(pos);
+        let created = g.created;
+        self.log.push(Undo::GroupRemoved(pos, g));
+        Some(created)
+    }
+
+    /// Ends the transaction: what changed, in the order applied.
+    pub fn commit(mut self) -> Vec<Change> {
+        self.committed = true;
+        std::mem::take(&mut self.log)
+            .into_iter()
+            .filter_map(|u| match u {
+                Undo::Conv(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Drop for Txn<'_> {
+    /// Undoes, newest first, whatever an uncommitted transaction applied.
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        while let Some(u) = self.log.pop() {
+            match u {
+                Undo::Conv(Change { old, new }) => {
+                    if let Some(n) = &new {
+                        self.store.unindex(n);
+                    }
+                    if let Some(o) = &old {
+                        self.store.index(o);
+                    }
+                }
+                Undo::GroupAdded => {
+                    self.store.groups.pop();
+                }
+                Undo::GroupRemoved(pos, g) => self.store.groups.insert(pos, g),
+            }
         }
     }
 }
@@ -184,9 +379,13 @@ mod tests {
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
         assert_eq!(ids(&s), ["a", "c", "b"]);
         check_total(&s);
-        assert!(s.cancel_draft(ConvType::C2C, "a").unwrap().is_some());
+        assert_eq!(s.cancel_draft(ConvType::C2C, "a").unwrap().changes.len(), 1);
         check_total(&s);
-        assert!(s.cancel_draft(ConvType::C2C, "a").unwrap().is_none());
+        assert!(s
+            .cancel_draft(ConvType::C2C, "a")
+            .unwrap()
+            .changes
+            .is_empty());
         assert_eq!(ids(&s), ["a", "c", "b"]);
     }
 
@@ -194,24 +393,24 @@ mod tests {
     fn types_are_separate_and_create_is_idempotent() {
         let mut s = Store::default();
         assert!(matches!(
-            s.create(ConvType::C2C, "x").unwrap(),
+            s.create(ConvType::C2C, "x").unwrap().result,
             Created::New(_)
         ));
         assert!(matches!(
-            s.create(ConvType::Group, "x").unwrap(),
+            s.create(ConvType::Group, "x").unwrap().result,
             Created::New(_)
         ));
         assert!(matches!(
-            s.create(ConvType::C2C, "x").unwrap(),
+            s.create(ConvType::C2C, "x").unwrap().result,
             Created::Existing(_)
         ));
         assert_eq!(s.snapshot().len(), 2);
         s.delete(ConvType::C2C, "x").unwrap();
         check_total(&s);
-        assert_eq!(
-            s.delete(ConvType::C2C, "x").err(),
-            Some(Error::ConvNotFound)
-        );
+        assert!(matches!(
+            s.delete(ConvType::C2C, "x"),
+            Err(Error::ConvNotFound)
+        ));
         assert_eq!(ids(&s), ["x"]);
         assert_eq!(
             s.get(ConvType::Group, "x").unwrap().conv_type(),
@@ -228,5 +427,116 @@ mod tests {
         s.set_draft(ConvType::C2C, "a", "{}".into()).unwrap();
         assert!(snap.iter().next().unwrap().draft().is_none());
         assert!(s.get(ConvType::C2C, "a").unwrap().draft().is_some());
+    }
+
+    /// Every index and total equals a recomputation from the order.
+    fn check_indexes(s: &Store) {
+        let mut fresh = Store {
+            groups: s
+                .groups
+                .iter()
+                .map(|g| Group {
+                    members: BTreeSet::new(),
+                    ..g.clone()
+                })
+                .collect(),
+            ..Store::default()
+        };
+        for c in s.snapshot().iter() {
+            fresh.index(c);
+        }
+        assert_eq!(s.by_id, fresh.by_id);
+        assert_eq!(s.json_total, fresh.json_total);
+        assert_eq!(s.by_type, fresh.by_type);
+        assert_eq!(s.unmarked, fresh.unmarked);
+        assert_eq!(s.by_mark, fresh.by_mark);
+        assert_eq!(s.ungrouped, fresh.ungrouped);
+        assert_eq!((s.pinned, s.marked), (fresh.pinned, fresh.marked));
+        for (a, b) in s.groups.iter().zip(&fresh.groups) {
+            assert_eq!(a.members, b.members, "group {}", a.name);
+        }
+    }
+
+    fn refs(ids: &[&str]) -> Vec<ConvRef> {
+        ids.iter().map(|i| ConvRef::parse(i.to_string())).collect()
+    }
+
+    #[test]
+    fn indexes_follow_every_operation_and_pages_see_them() {
+        let mut s = Store::default();
+        for i in 0..30 {
+            let ty = if i % 3 == 0 {
+                ConvType::Group
+            } else {
+                ConvType::C2C
+            };
+            s.create(ty, &format!("c{i}")).unwrap();
+        }
+        s.pin(ConvType::C2C, "c1", true).unwrap();
+        s.mark(
+            &refs(&["c2c_c2", "c2c_c4", "group_c3", "bad"]),
+            1 | 1 << 40,
+            true,
+        )
+        .unwrap();
+        s.set_custom_data(&refs(&["c2c_c5"]), "x").unwrap();
+        s.group_create("g", &refs(&["c2c_c7", "c2c_c8"])).unwrap();
+        s.group_add("g", &refs(&["group_c9"])).unwrap();
+        s.group_rename("g", "h").unwrap();
+        s.set_draft(ConvType::C2C, "c8", "{}".into()).unwrap();
+        check_indexes(&s);
+        let ids = |p: &Page| {
+            p.convs
+                .iter()
+                .map(|c| c.id().to_str_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        let group = Filter {
+            group: Some("h".into()),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&s.page(&group, 0, 10)), ["c8", "c9", "c7"]);
+        let marked = Filter {
+            marks: Some(1 << 40),
+            ..Filter::default()
+        };
+        let p = s.page(&marked, 0, 2);
+        assert_eq!(
+            (ids(&p), p.finished),
+            (vec!["c4".to_owned(), "c3".to_owned()], false)
+        );
+        let p = s.page(&marked, p.next, 2);
+        assert_eq!((ids(&p), p.finished), (vec!["c2".to_owned()], true));
+        s.group_delete("h").unwrap();
+        s.delete_many(&refs(&["c2c_c2", "c2c_c2", "group_c9"]))
+            .unwrap();
+        s.pin(ConvType::C2C, "c1", false).unwrap();
+        check_indexes(&s);
+        assert!(s.groups.is_empty());
+    }
+
+    #[cfg(feature = "fault-injection")]
+    #[test]
+    fn a_batch_that_panics_after_its_first_change_leaves_the_store_as_it_was() {
+        let mut s = Store::default();
+        for i in 0..5 {
+            s.create(ConvType::C2C, &format!("c{i}")).unwrap();
+        }
+        s.group_create("g", &refs(&["c2c_c1", "c2c_c2"])).unwrap();
+        let before: Vec<String> = s.snapshot().iter().map(|c| format!("{c:?}")).collect();
+        for op in 0..4 {
+            crate::fault::arm_here(Point::Batch);
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match op {
+                0 => drop(s.delete_many(&refs(&["c2c_c0", "c2c_c3", "c2c_c4"]))),
+                1 => drop(s.mark(&refs(&["c2c_c0", "c2c_c3"]), 2, true)),
+                2 => drop(s.group_rename("g", "k")),
+                _ => drop(s.group_delete("g")),
+            }));
+            assert!(r.is_err(), "op {op} did not reach the fault");
+            let after: Vec<String> = s.snapshot().iter().map(|c| format!("{c:?}")).collect();
+            assert_eq!(before, after, "op {op}");
+            assert_eq!(s.group_names(), [Arc::<str>::from("g")]);
+            check_indexes(&s);
+        }
     }
 }

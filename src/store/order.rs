@@ -98,6 +98,20 @@ impl OrderIndex {
         self.firsts.partition_point(|&f| f <= key).saturating_sub(1)
     }
 
+    /// Every key below `after` (every key when it is 0), descending.
+    pub fn keys_below(&self, after: u64) -> impl Iterator<Item = u64> + '_ {
+        let end = if after == 0 {
+            self.chunks.len()
+        } else {
+            (self.chunk_for(after - 1) + 1).min(self.chunks.len())
+        };
+        self.chunks[..end]
+            .iter()
+            .rev()
+            .flat_map(|c| c.entries.iter().rev().map(|e| e.0))
+            .filter(move |&k| after == 0 || k < after)
+    }
+
     pub fn get(&self, key: u64) -> Option<&Arc<Conv>> {
         let chunk = self.chunks.get(self.chunk_for(key))?;
         let pos = chunk.entries.binary_search_by_key(&key, |e| e.0).ok()?;

@@ -1,0 +1,121 @@
+//! Paged, filtered lists (`TIMConvGetConversationListByFilter`, contract C6).
+//!
+//! The cursor is the order key of the last conversation given: the next page
+//! starts below it. A conversation that does not change keeps its order key,
+//! so however the others change between pages, it is given exactly once.
+//!
+//! A page walks the most selective index the filter has (a conversation
+//! type, a mark bit, "no mark", a group, "no group"; the whole order when
+//! none), from the cursor down, and keeps what matches the rest of the
+//! filter: it never scans or sorts the whole store.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use super::{bits, Store};
+use crate::model::{Conv, ConvType};
+
+/// A filter, each part optional (the 8.x tri-state rule).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub conv_type: Option<ConvType>,
+    /// `Some("")`: conversations in no group.
+    pub group: Option<String>,
+    /// `Some(0)`: conversations without any mark; otherwise those carrying
+    /// all of these bits.
+    pub marks: Option<u64>,
+    /// No message state exists yet: `Some(true)` selects none, `Some(false)`
+    /// all.
+    pub has_unread: Option<bool>,
+    pub has_group_at: Option<bool>,
+}
+
+impl Filter {
+    pub fn matches(&self, c: &Conv) -> bool {
+        self.conv_type.is_none_or(|t| c.conv_type() == t)
+            && self.group.as_deref().is_none_or(|g| {
+                if g.is_empty() {
+                    c.groups().is_empty()
+                } else {
+                    c.groups().iter().any(|x| &**x == g)
+                }
+            })
+            && self.marks.is_none_or(|m| {
+                if m == 0 {
+                    c.marks() == 0
+                } else {
+                    c.marks() & m == m
+                }
+            })
+            && self.has_unread != Some(true)
+            && self.has_group_at != Some(true)
+    }
+}
+
+/// One page: the conversations, in list order; the cursor for the next
+/// page; and whether nothing matches after it.
+pub struct Page {
+    pub convs: Vec<Arc<Conv>>,
+    pub next: u64,
+    pub finished: bool,
+}
+
+impl Store {
+    /// Up to `count` conversations matching `filter`, below the cursor
+    /// `after` (0: from the top), in list order.
+    pub fn page(&self, filter: &Filter, after: u64, count: usize) -> Page {
+        let upper = if after == 0 {
+            Bound::Unbounded
+        } else {
+            Bound::Excluded(after)
+        };
+        let empty = BTreeSet::new();
+        // The most selective index the filter names.
+        let mut candidates: Vec<&BTreeSet<u64>> = Vec::new();
+        if filter.has_unread == Some(true) || filter.has_group_at == Some(true) {
+            candidates.push(&empty);
+        }
+        if let Some(t) = filter.conv_type {
+            candidates.push(&self.by_type[t.index()]);
+        }
+        match filter.marks {
+            Some(0) => candidates.push(&self.unmarked),
+            Some(m) => {
+                for b in bits(m) {
+                    candidates.push(self.by_mark.get(&b).unwrap_or(&empty));
+                }
+            }
+            None => {}
+        }
+        match filter.group.as_deref() {
+            Some("") => candidates.push(&self.ungrouped),
+            Some(g) => candidates.push(self.group(g).map_or(&empty, |g| &g.members)),
+            None => {}
+        }
+        let keys: Box<dyn Iterator<Item = u64> + '_> =
+            match candidates.into_iter().min_by_key(|s| s.len()) {
+                Some(set) => Box::new(set.range((Bound::Unbounded, upper)).rev().copied()),
+                None => Box::new(self.order.keys_below(after)),
+            };
+        let mut convs = Vec::with_capacity(count.min(128));
+        let mut finished = true;
+        for k in keys {
+            let Some(c) = self.order.get(k) else { continue };
+            if !filter.matches(c) {
+                continue;
+            }
+            if convs.len() == count {
+                finished = false;
+                break;
+            }
+            convs.push(c.clone());
+        }
+        let next = convs.last().map_or(0, |c| c.order_key());
+        Page {
+            convs,
+            next,
+            finished,
+        }
+    }
+}
