@@ -318,6 +318,17 @@ fn events_of(
     changes: Vec<Change>,
     groups: Vec<GroupEvent>,
 ) -> (Option<(ConvEventKind, Body)>, Vec<Event>) {
+    // The common case (a create, a draft, a pin): one change, one event.
+    if changes.len() == 1 && groups.is_empty() {
+        let Change { old, new } = changes.into_iter().next().expect("one");
+        let (kind, conv) = match (old, new) {
+            (None, Some(n)) => (ConvEventKind::Add, n),
+            (Some(o), None) => (ConvEventKind::Del, o),
+            (Some(_), Some(n)) => (ConvEventKind::Update, n),
+            (None, None) => return (None, Vec::new()),
+        };
+        return (Some((kind, Body::ConvArray1(conv))), Vec::new());
+    }
     let mut lists: [Vec<Arc<Conv>>; 3] = Default::default();
     // Where each conversation is in its list, to keep only its latest version.
     let mut at: HashMap<(ConvType, ConvId), (usize, usize)> = HashMap::new();

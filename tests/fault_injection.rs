@@ -7,8 +7,15 @@ mod common;
 use common::*;
 use ImSDK::fault::{arm, Point};
 
+/// The fault points are process-wide: one test at a time.
+fn serial() -> parking_lot::MutexGuard<'static, ()> {
+    static LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+    LOCK.lock()
+}
+
 #[test]
 fn panics_are_caught_on_both_sides_of_the_boundary() {
+    let _g = serial();
     // A panic in a call, after its arguments were checked: refused with the
     // documented code, no callback, no change, and the process goes on.
     create_ok("fault-kept", C2C);
@@ -42,4 +49,60 @@ fn panics_are_caught_on_both_sides_of_the_boundary() {
         "keep me"
     );
     assert_eq!(create_ok("fault-after", C2C)["conv_id"], "fault-after");
+}
+
+extern "C" {
+    fn TIMConvDeleteConversationList(
+        conversation_id_array: *const std::ffi::c_char,
+        clear_message: bool,
+        cb: ImSDK::ffi::types::TIMCommCallback,
+        user_data: *const std::ffi::c_void,
+    ) -> std::ffi::c_int;
+}
+
+#[test]
+fn a_batch_that_panics_after_its_first_change_changes_nothing() {
+    let _g = serial();
+    static EVENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    unsafe extern "C" fn on_event(
+        _: i32,
+        json: *const std::ffi::c_char,
+        _: *const std::ffi::c_void,
+    ) {
+        if cstr_lossy(json).contains("fault-batch-") {
+            EVENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    for i in 0..3 {
+        create_ok(&format!("fault-batch-{i}"), C2C);
+    }
+    let before = listed("fault-batch-");
+    unsafe { TIMSetConvEventCallback(Some(on_event), std::ptr::null()) };
+    let p = Pending::new();
+    arm(Point::Batch);
+    let ids = c(r#"["c2c_fault-batch-0","c2c_fault-batch-1","c2c_fault-batch-2"]"#);
+    let rc = unsafe { TIMConvDeleteConversationList(ids.as_ptr(), false, Some(on_reply), p.ud()) };
+    assert_eq!(rc, ERR_PARAM, "a caught panic returns TIM_ERR_PARAM");
+    assert_eq!(
+        listed("fault-batch-"),
+        before,
+        "the first delete was undone"
+    );
+    assert_eq!(p.count(), 0);
+    assert_eq!(
+        EVENTS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "an event fired"
+    );
+    // And the same batch without the fault applies whole.
+    let rc = unsafe { TIMConvDeleteConversationList(ids.as_ptr(), false, Some(on_reply), p.ud()) };
+    assert_eq!(rc, SUCC);
+    assert_eq!(p.wait().code, 0);
+    assert!(listed("fault-batch-").is_empty());
+    assert_eq!(
+        EVENTS.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one Del event"
+    );
+    unsafe { TIMSetConvEventCallback(None, std::ptr::null()) };
 }

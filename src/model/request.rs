@@ -46,12 +46,25 @@ pub fn parse_get_conv_params(json: &str) -> Result<Vec<(ConvType, String)>> {
         .collect()
 }
 
+/// An optional key: absent is `None`; present, it must hold a `T` (`null`
+/// is the wrong type, not "absent").
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 #[derive(Deserialize)]
 struct FilterJson {
+    #[serde(default, deserialize_with = "present")]
     conversation_list_filter_conv_type: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
     conversation_list_filter_conversation_group: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     conversation_list_filter_mark_type: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
     conversation_list_filter_has_unread_count: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
     conversation_list_filter_has_group_at_info: Option<bool>,
 }
 
