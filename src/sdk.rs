@@ -329,37 +329,31 @@ fn events_of(
         };
         return (Some((kind, Body::ConvArray1(conv))), Vec::new());
     }
-    let mut lists: [Vec<Arc<Conv>>; 3] = Default::default();
-    // Where each conversation is in its list, to keep only its latest version.
-    let mut at: HashMap<(ConvType, ConvId), (usize, usize)> = HashMap::new();
+    // Each conversation once, in the order it first changed: its state
+    // before the operation and after it.
+    let mut slots: Vec<Change> = Vec::new();
+    let mut slot_of: HashMap<(ConvType, ConvId), usize> = HashMap::new();
     for Change { old, new } in changes {
-        let (kind, conv) = match (old, new) {
-            (None, Some(n)) => (ConvEventKind::Add, n),
-            (Some(o), None) => (ConvEventKind::Del, o),
-            (Some(_), Some(n)) => (ConvEventKind::Update, n),
-            (None, None) => continue,
+        let Some(c) = old.as_ref().or(new.as_ref()) else {
+            continue;
         };
-        let id = (conv.conv_type(), conv.id().clone());
-        let mut k = kind as usize;
-        if let Some(&(lk, i)) = at.get(&id) {
-            // Added then changed: still an Add; changed then deleted: a Del.
-            if lk == ConvEventKind::Add as usize && kind == ConvEventKind::Update {
-                k = lk;
-            }
-            if lk == k {
-                lists[k][i] = conv;
-                continue;
-            }
-            lists[lk].remove(i);
-            at.retain(|_, v| !(v.0 == lk && v.1 == i));
-            for v in at.values_mut() {
-                if v.0 == lk && v.1 > i {
-                    v.1 -= 1;
-                }
+        match slot_of.entry((c.conv_type(), c.id().clone())) {
+            std::collections::hash_map::Entry::Occupied(e) => slots[*e.get()].new = new,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(slots.len());
+                slots.push(Change { old, new });
             }
         }
-        at.insert(id, (k, lists[k].len()));
-        lists[k].push(conv);
+    }
+    let mut lists: [Vec<Arc<Conv>>; 3] = Default::default();
+    for Change { old, new } in slots {
+        match (old, new) {
+            (None, Some(n)) => lists[ConvEventKind::Add as usize].push(n),
+            (Some(o), None) => lists[ConvEventKind::Del as usize].push(o),
+            (Some(_), Some(n)) => lists[ConvEventKind::Update as usize].push(n),
+            // Made and removed by the same operation: nothing to tell.
+            (None, None) => {}
+        }
     }
     let mut events: Vec<Event> = Vec::new();
     for (k, kind) in [
