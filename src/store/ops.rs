@@ -121,6 +121,20 @@ fn check_group_name(name: &str) -> Result<()> {
     }
 }
 
+/// One result per id of `refs`, in request order: a malformed id is
+/// answered here; `each` handles the others (`Ok` is code 0).
+fn per_id(refs: &[ConvRef], mut each: impl FnMut(ConvType, &str) -> Result<()>) -> Vec<ItemResult> {
+    refs.iter()
+        .map(|r| match &r.conv {
+            None => ItemResult::malformed(&r.given),
+            Some((ty, id)) => match each(*ty, id) {
+                Ok(()) => ItemResult::ok(&r.given),
+                Err(e) => ItemResult::err(&r.given, e),
+            },
+        })
+        .collect()
+}
+
 fn check_request(refs: &[ConvRef]) -> Result<()> {
     if refs.len() > Limits::PER_REQUEST {
         return Err(Error::TooManyInRequest);
@@ -203,30 +217,16 @@ impl Store {
     ) -> Result<Outcome<Vec<ItemResult>>> {
         check_request(refs)?;
         let mut txn = self.txn();
-        let mut results = Vec::with_capacity(refs.len());
-        for r in refs {
-            let Some((ty, id)) = &r.conv else {
-                results.push(ItemResult::malformed(&r.given));
-                continue;
-            };
-            let res = match txn.store().get(*ty, id) {
-                Err(e) => Err(e),
-                Ok(c) => check(txn.store(), c),
-            };
-            let res = res.and_then(|()| {
-                let before = txn.store().get(*ty, id)?.clone();
-                let mut after = (*before).clone();
-                edit(&mut after);
-                if !same(&before, &after) {
-                    txn.apply(Some(before), Some(Arc::new(after)));
-                }
-                Ok(())
-            });
-            results.push(match res {
-                Ok(()) => ItemResult::ok(&r.given),
-                Err(e) => ItemResult::err(&r.given, e),
-            });
-        }
+        let results = per_id(refs, |ty, id| {
+            let before = txn.store().get(ty, id)?.clone();
+            check(txn.store(), &before)?;
+            let mut after = (*before).clone();
+            edit(&mut after);
+            if !same(&before, &after) {
+                txn.apply(Some(before), Some(Arc::new(after)));
+            }
+            Ok(())
+        });
         Ok(outcome(txn.commit(), results))
     }
 
@@ -266,20 +266,11 @@ impl Store {
     pub fn delete_many(&mut self, refs: &[ConvRef]) -> Result<Outcome<Vec<ItemResult>>> {
         check_request(refs)?;
         let mut txn = self.txn();
-        let mut results = Vec::with_capacity(refs.len());
-        for r in refs {
-            let Some((ty, id)) = &r.conv else {
-                results.push(ItemResult::malformed(&r.given));
-                continue;
-            };
-            match txn.store().get(*ty, id).cloned() {
-                Ok(old) => {
-                    txn.apply(Some(old), None);
-                    results.push(ItemResult::ok(&r.given));
-                }
-                Err(e) => results.push(ItemResult::err(&r.given, e)),
-            }
-        }
+        let results = per_id(refs, |ty, id| {
+            let old = txn.store().get(ty, id)?.clone();
+            txn.apply(Some(old), None);
+            Ok(())
+        });
         Ok(outcome(txn.commit(), results))
     }
 
@@ -387,25 +378,16 @@ impl Store {
         check_request(refs)?;
         let name: Arc<str> = name.into();
         let mut txn = self.txn();
-        let mut results = Vec::with_capacity(refs.len());
         let mut removed = Vec::new();
-        for r in refs {
-            let Some((ty, id)) = &r.conv else {
-                results.push(ItemResult::malformed(&r.given));
-                continue;
-            };
-            match txn.store().get(*ty, id).cloned() {
-                Err(e) => results.push(ItemResult::err(&r.given, e)),
-                Ok(old) => {
-                    if old.groups().contains(&name) {
-                        let new = with_groups(&old, |g| g.retain(|x| *x != name));
-                        removed.push(new.clone());
-                        txn.apply(Some(old), Some(new));
-                    }
-                    results.push(ItemResult::ok(&r.given));
-                }
+        let results = per_id(refs, |ty, id| {
+            let old = txn.store().get(ty, id)?.clone();
+            if old.groups().contains(&name) {
+                let new = with_groups(&old, |g| g.retain(|x| *x != name));
+                removed.push(new.clone());
+                txn.apply(Some(old), Some(new));
             }
-        }
+            Ok(())
+        });
         let mut out = outcome(txn.commit(), results);
         if !removed.is_empty() {
             out.groups.push(GroupEvent::Removed(name, removed, 0));
@@ -442,25 +424,13 @@ fn add_members(
     name: &Arc<str>,
     refs: &[ConvRef],
 ) -> (Vec<ItemResult>, Vec<Arc<Conv>>, Vec<Arc<Conv>>) {
-    let mut results = Vec::with_capacity(refs.len());
     let mut added: Vec<Arc<Conv>> = Vec::new();
     let mut evicted = Vec::new();
     let mut seen = HashSet::new();
-    for r in refs {
-        let Some((ty, id)) = &r.conv else {
-            results.push(ItemResult::malformed(&r.given));
-            continue;
-        };
-        let old = match txn.store().get(*ty, id) {
-            Ok(c) => c.clone(),
-            Err(e) => {
-                results.push(ItemResult::err(&r.given, e));
-                continue;
-            }
-        };
-        if old.groups().iter().any(|g| g == name) {
-            results.push(ItemResult::ok(&r.given));
-            continue;
+    let results = per_id(refs, |ty, id| {
+        let old = txn.store().get(ty, id)?.clone();
+        if old.groups().contains(name) {
+            return Ok(());
         }
         let full = txn
             .store()
@@ -483,7 +453,7 @@ fn add_members(
             added.push(new.clone());
         }
         txn.apply(Some(old), Some(new));
-        results.push(ItemResult::ok(&r.given));
-    }
+        Ok(())
+    });
     (results, added, evicted)
 }
