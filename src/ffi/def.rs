@@ -1,28 +1,10 @@
-//! `TIMCloudDef.h`: the result codes, the conversation type and the receive
-//! options, as the code uses them. (The header itself is written from the
+//! `TIMCloudDef.h`: the result codes (defined with the core's error table,
+//! `crate::error`), the conversation type and the receive options, as the
+//! code uses them. (The header itself is written from the
 //! table, `table.rs`; `TIMCommCallback` is in `types`, generated from it.)
 
-/// What a function returns: whether the call was accepted.
-///
-/// A call that returns `TIM_SUCC` with a non-NULL callback gets exactly one
-/// callback; a call that returns anything else gets none and changed nothing.
-#[repr(C)]
-pub enum TIMResult {
-    /// The call was accepted.
-    TIM_SUCC = 0,
-    /// The SDK is not initialized.
-    TIM_ERR_SDKUNINIT = -1,
-    /// No user is logged in.
-    TIM_ERR_NOTLOGIN = -2,
-    /// A JSON parameter does not parse, is nested too deep, or has the wrong shape.
-    TIM_ERR_JSON = -3,
-    /// A parameter is NULL, too long, not UTF-8 or out of range (also: an internal fault).
-    TIM_ERR_PARAM = -4,
-    /// The conversation does not exist (functions without a callback).
-    TIM_ERR_CONV = -5,
-    /// The group does not exist.
-    TIM_ERR_GROUP = -6,
-}
+pub use crate::error::TIMResult;
+
 
 /// The type of a conversation.
 #[repr(C)]
