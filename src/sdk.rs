@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ffi::{c_int, CStr, CString};
+use std::ffi::{CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -62,14 +62,14 @@ pub struct Core {
     /// Delivers every callback of this state; replaced by `TIMUninit`.
     dispatcher: Arc<Dispatcher<Job>>,
     /// `set_config_callback_log_level`: lines above it reach the log listener.
-    callback_log_level: c_int,
+    callback_log_level: i32,
 }
 
 static CORE: LazyLock<RwLock<Core>> = LazyLock::new(|| {
     RwLock::new(Core {
         mode: Mode::Embedded(Arc::default()),
         dispatcher: Arc::new(Dispatcher::new()),
-        callback_log_level: LogLevel::Info as c_int,
+        callback_log_level: LogLevel::Info as i32,
     })
 });
 
@@ -697,8 +697,8 @@ fn results(reply: Option<ReplySink>, r: Vec<ItemResult>) -> Option<ReplyJob> {
 
 impl Core {
     fn log(&self, level: LogLevel, text: String) {
-        let lvl = level as c_int;
-        if self.callback_log_level != LogLevel::Off as c_int && lvl >= self.callback_log_level {
+        let lvl = level as i32;
+        if self.callback_log_level != LogLevel::Off as i32 && lvl >= self.callback_log_level {
             submit(&self.dispatcher, Job::Log(level, line(text)));
         }
     }
@@ -806,7 +806,7 @@ pub fn login_user() -> Result<String> {
 
 /// `TIMSetConfig`: the callback log level is kept (every other key is
 /// accepted and has no effect here); the reply gets code 0.
-pub fn set_config(callback_log_level: Option<c_int>, reply: Option<ReplySink>) {
+pub fn set_config(callback_log_level: Option<i32>, reply: Option<ReplySink>) {
     let mut core = CORE.write();
     if let Some(l) = callback_log_level {
         core.callback_log_level = l;

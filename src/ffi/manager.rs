@@ -9,7 +9,6 @@ use std::ffi::{c_char, c_int, c_void};
 
 use super::args::{guard, guard_void, opt_str_arg, str_arg, user_id_arg, MAX_JSON_PARAM};
 use super::callback::{log_sink, network_sink, reply_sink};
-use super::def::TIMResult;
 use super::types::{
     TIMCommCallback, TIMLogCallback, TIMLoginStatusParam, TIMNetworkStatusListenerCallback,
 };
@@ -124,7 +123,7 @@ pub unsafe extern "C" fn TIMSetConfig(
         if level.is_some_and(|l| l > TIMLogLevel::kTIMLog_Assert as u8) {
             return Err(Error::InvalidJson);
         }
-        sdk::set_config(level.map(c_int::from), reply_sink(cb, user_data));
+        sdk::set_config(level.map(i32::from), reply_sink(cb, user_data));
         Ok(())
     })
 }
@@ -218,7 +217,3 @@ fn require_init() -> Result<()> {
         _ => Ok(()),
     }
 }
-
-// The code's TIMResult and the table agree (checked in the tests); keep the
-// import used for the doc links above.
-const _: c_int = TIMResult::TIM_SUCC as c_int;
