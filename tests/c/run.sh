@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds libImSDK.so and checks it from C and C++:
 #   - every header in include/ compiles alone, included twice, as C99 and C++11;
-#   - abi_check.c (C11 and C++11): the vendor's prototypes, typedefs, enum
-#     values and key strings against the headers;
+#   - abi_check.c and abi_surface.c (C11 and C++11): the vendor's prototypes,
+#     typedefs, enum values, key strings and aliases against the headers;
 #   - the exported symbols equal tests/c/exported_symbols.txt;
 #   - behaviour.c (C99) and vendor_style.cpp (C++11, jsoncpp) run plain, under
 #     ASan+UBSan, and under valgrind;
-#   - lifecycle_app.cpp (C++11, jsoncpp: TIMInit, login, users, TIMUninit) and
+#   - lifecycle_app.cpp (C++11, jsoncpp: TIMInit, login, users, TIMUninit),
+#     conv_module.cpp (C++11, jsoncpp: every conversation-module function) and
 #     exit_queued.cpp (C++11: returning from main with callbacks queued, under
 #     `timeout 120`, wall time printed) likewise.
 # Build outputs go to tests/c/build/. Needs gcc, g++, binutils (nm), valgrind,
@@ -186,14 +187,16 @@ run_exit_queued() {
     [ "$rc" -eq 0 ] && grep -qF 'exit_queued: returning from main with callbacks queued' "$B/exit_queued.out"
 }
 # ---------------------------------------------------------------------------
-header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, exit_queued.cpp (${WARN[*]} -pedantic)"
+header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, conv_module.cpp, exit_queued.cpp (${WARN[*]} -pedantic)"
 step "build behaviour" build_behaviour "$B/behaviour" -O2
 step "build vendor_style" build_vendor "$B/vendor_style" -O2
 step "run behaviour" run_prog "$B/behaviour"
 step "run vendor_style" run_prog "$B/vendor_style"
 step "build lifecycle_app" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app" -O2
+step "build conv_module" build_cpp tests/c/conv_module.cpp "$B/conv_module" -O2
 step "build exit_queued" build_cpp tests/c/exit_queued.cpp "$B/exit_queued" -O2
 step "run lifecycle_app" run_checked "$B/lifecycle_app"
+step "run conv_module" run_checked "$B/conv_module"
 step "run exit_queued" run_exit_queued "$B/exit_queued"
 
 # ---------------------------------------------------------------------------
@@ -205,8 +208,10 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 step "run behaviour (asan+ubsan)" run_prog "$B/behaviour_san"
 step "run vendor_style (asan+ubsan)" run_prog "$B/vendor_style_san"
 step "build lifecycle_app (asan+ubsan)" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app_san" -O1 "${SAN[@]}"
+step "build conv_module (asan+ubsan)" build_cpp tests/c/conv_module.cpp "$B/conv_module_san" -O1 "${SAN[@]}"
 step "build exit_queued (asan+ubsan)" build_cpp tests/c/exit_queued.cpp "$B/exit_queued_san" -O1 "${SAN[@]}"
 step "run lifecycle_app (asan+ubsan)" run_checked "$B/lifecycle_app_san"
+step "run conv_module (asan+ubsan)" run_checked "$B/conv_module_san"
 step "run exit_queued (asan+ubsan)" run_exit_queued "$B/exit_queued_san"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
@@ -220,6 +225,7 @@ if command -v valgrind >/dev/null; then
     step "run behaviour (valgrind)" run_prog "$B/behaviour" "${VG[@]}"
     step "run vendor_style (valgrind)" run_prog "$B/vendor_style" "${VG[@]}"
     step "run lifecycle_app (valgrind)" run_checked "$B/lifecycle_app" "${VG[@]}"
+    step "run conv_module (valgrind)" run_checked "$B/conv_module" "${VG[@]}"
     step "run exit_queued (valgrind)" run_exit_queued "$B/exit_queued" "${VG[@]}"
 else
     echo "   ERROR: valgrind not found. Install it with: apt-get install -y valgrind"
