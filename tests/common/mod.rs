@@ -194,3 +194,88 @@ pub fn draft(text: &str) -> String {
         r#"{{"draft_msg":{{"message_elem_array":[{{"elem_type":0,"text_elem_content":"{text}"}}]}},"draft_user_define":"ud"}}"#
     )
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for the rest of the conversation module (tests/conv_module.rs,
+// tests/paging_model.rs). Plain data helpers only: the functions under test
+// are declared by each of those files in its own `extern "C"` block.
+
+/// The conversation-ID form of the batch APIs: `c2c_<id>` / `group_<id>`.
+pub fn conv_key_id(ty: i32, id: &str) -> String {
+    match ty {
+        C2C => format!("c2c_{id}"),
+        GROUP => format!("group_{id}"),
+        _ => panic!("no conversation-ID form for conv_type {ty}"),
+    }
+}
+
+/// A JSON array of strings, as the batch APIs take it.
+pub fn json_strings<S: AsRef<str>>(items: &[S]) -> String {
+    serde_json::to_string(&items.iter().map(|s| s.as_ref()).collect::<Vec<_>>()).unwrap()
+}
+
+/// Parses a JSON array of TIMConversationOperationResult, checking its shape,
+/// as (conversation_id, result_code, result_info).
+pub fn op_results(json: &str) -> Vec<(String, i64, String)> {
+    let v: Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("bad result JSON {e}: {json}"));
+    let arr = v
+        .as_array()
+        .unwrap_or_else(|| panic!("results are not an array: {json}"));
+    arr.iter()
+        .map(|r| {
+            let id = r["conversation_operation_result_conversation_id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string conversation id in {r}"))
+                .to_owned();
+            let code = r["conversation_operation_result_result_code"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("no integer result code in {r}"));
+            let info = r["conversation_operation_result_result_info"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string result info in {r}"))
+                .to_owned();
+            (id, code, info)
+        })
+        .collect()
+}
+
+/// `conv_mark_array` as exact u64 values.
+pub fn mark_values(v: &Value) -> Vec<u64> {
+    v["conv_mark_array"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no conv_mark_array in {v}"))
+        .iter()
+        .map(|m| {
+            m.as_u64()
+                .unwrap_or_else(|| panic!("mark {m} is not an exact u64"))
+        })
+        .collect()
+}
+
+/// The values `conv_mark_array` shows for these mark bits: one per set bit,
+/// ascending.
+pub fn mark_bits_to_values(bits: u64) -> Vec<u64> {
+    (0..64)
+        .map(|i| 1u64 << i)
+        .filter(|b| bits & b != 0)
+        .collect()
+}
+
+/// `conv_conversation_group_array` as strings.
+pub fn conv_groups(v: &Value) -> Vec<String> {
+    v["conv_conversation_group_array"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no conv_conversation_group_array in {v}"))
+        .iter()
+        .map(|g| g.as_str().expect("group names are strings").to_owned())
+        .collect()
+}
+
+/// (conv_id, conv_type) of a ConvInfo.
+pub fn conv_key(v: &Value) -> (String, i64) {
+    (
+        v["conv_id"].as_str().expect("conv_id").to_owned(),
+        v["conv_type"].as_i64().expect("conv_type"),
+    )
+}
