@@ -46,6 +46,27 @@
 //!   drafts, and serde_json's against the floor's.
 //! - resident memory per conversation (RSS from /proc/self/statm before and
 //!   after creating N, and after a list), without and with a 200-byte draft.
+//! - `TIMConvGetConversationListByFilter`, pages of 100, timed from the call
+//!   to its callback: at 100k conversations (every 100th marked with mark 1,
+//!   1000 in all, the library's most; every 100th others in one group of
+//!   1000), unfiltered, by the mark and by the group, each the first page and
+//!   the middle page of the walk (reached by passing each page's `next_seq`
+//!   on); and unfiltered at 1k, to show the cost of a page does not grow with
+//!   the store. Floor: the list floor's writer (records with their marks and
+//!   group names) writing the same page into a reused buffer (the library
+//!   writes a page into the 64 KiB buffer its worker keeps; a new buffer is
+//!   shown too), plus one job through the crossbeam hand-off, interleaved per
+//!   sample so that both workers have parked alike. Every timed page is
+//!   checked byte for byte against the floor's.
+//! - pin+unpin and mark+unmark (one id per call) throughput at 100k, 10k
+//!   pairs, one caller thread, a counting event listener, timed until every
+//!   callback has run. Floor: the create floor (bare hand-offs).
+//! - `TIMConvDeleteConversationList` of 100 ids at 100k (the 100 created
+//!   again after each sample, untimed), call to callback, without and with an
+//!   event listener. Floor: the writer of the 100 result objects (checked
+//!   byte for byte against the reply) into a reused buffer plus one
+//!   hand-off; 100 bare hand-offs shown for reference; and how much of the
+//!   time the call itself (the caller's thread) took.
 //!
 //! Each figure is the median of several repetitions (interleaved with its
 //! floor's, so both see the same noise). No figure is asserted on: the only
@@ -60,13 +81,15 @@ use std::hint::black_box;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::ptr::null;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::*};
 use std::sync::{Barrier, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use ImSDK::ffi::conversation::{
-    TIMConvCreate, TIMConvDelete, TIMConvGetConvList, TIMConvSetDraft, TIMSetConvEventCallback,
+    TIMConvAddConversationsToGroup, TIMConvCreate, TIMConvCreateConversationGroup, TIMConvDelete,
+    TIMConvDeleteConversationList, TIMConvGetConvList, TIMConvGetConversationListByFilter,
+    TIMConvMarkConversation, TIMConvPinConversation, TIMConvSetDraft, TIMSetConvEventCallback,
 };
 
 // ---------------------------------------------------------------------------
@@ -89,6 +112,18 @@ struct Config {
     /// The list size whose output is checked byte for byte.
     verify_size: usize,
     draft_mem_size: usize,
+    /// Stores for the pages of 100: [small, large]; the filtered pages only
+    /// at the large one.
+    page_sizes: [usize; 2],
+    /// Timed repetitions of each page.
+    page_reps: usize,
+    /// Store size and pairs (pin+unpin, mark+unmark) of the pin/mark
+    /// throughput.
+    pin_store: usize,
+    pin_pairs: usize,
+    /// Store size and timed repetitions of the batch delete of 100.
+    del_store: usize,
+    del_reps: usize,
 }
 
 impl Config {
@@ -104,6 +139,12 @@ impl Config {
             list_sizes: vec![1_000, 10_000, 100_000, 1_000_000],
             verify_size: 1_000,
             draft_mem_size: 100_000,
+            page_sizes: [1_000, 100_000],
+            page_reps: 2_001,
+            pin_store: 100_000,
+            pin_pairs: 10_000,
+            del_store: 100_000,
+            del_reps: 501,
         }
     }
 
@@ -119,6 +160,13 @@ impl Config {
             list_sizes: vec![100, 1_000],
             verify_size: 1_000,
             draft_mem_size: 1_000,
+            // 200 marked and 200 grouped: two pages of each.
+            page_sizes: [1_000, 20_000],
+            page_reps: 3,
+            pin_store: 1_000,
+            pin_pairs: 200,
+            del_store: 1_000,
+            del_reps: 3,
         }
     }
 
@@ -702,6 +750,10 @@ struct Rec {
     active_time: u64,
     pinned: bool,
     draft: Option<String>,
+    /// Mark bits (`conv_mark_array`: the value of each bit set, lowest first).
+    marks: u64,
+    /// Conversation group names (no escaping needed: checked when built).
+    groups: Vec<String>,
 }
 
 const DEC2: &[u8; 200] =
@@ -758,6 +810,13 @@ fn fresh_buffer(len: usize) -> Vec<u8> {
 /// The floor: the ConvInfo array of `recs`, NUL-terminated, from constant
 /// fragments and integers (ids need no escaping: checked when built).
 fn floor_write(out: &mut Vec<u8>, recs: &[Rec]) {
+    floor_write_array(out, recs);
+    out.push(0);
+}
+
+/// The ConvInfo array of `recs`, not terminated.
+#[inline]
+fn floor_write_array(out: &mut Vec<u8>, recs: &[Rec]) {
     out.push(b'[');
     for (i, r) in recs.iter().enumerate() {
         if i > 0 {
@@ -785,8 +844,60 @@ fn floor_write(out: &mut Vec<u8>, recs: &[Rec]) {
         out.extend_from_slice(if r.pinned { b"true" } else { b"false" });
         out.extend_from_slice(b",\"conv_show_name\":\"");
         out.extend_from_slice(r.id.as_bytes());
+        if r.marks == 0 && r.groups.is_empty() {
+            out.extend_from_slice(
+                b"\",\"conv_mark_array\":[],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[],\"conv_owner\":\"\"}",
+            );
+            continue;
+        }
+        out.extend_from_slice(b"\",\"conv_mark_array\":[");
+        let mut m = r.marks;
+        while m != 0 {
+            if m != r.marks {
+                out.push(b',');
+            }
+            put_u64(out, m & m.wrapping_neg());
+            m &= m - 1;
+        }
+        out.extend_from_slice(b"],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[");
+        for (i, g) in r.groups.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'"');
+            out.extend_from_slice(g.as_bytes());
+            out.push(b'"');
+        }
+        out.extend_from_slice(b"],\"conv_owner\":\"\"}");
+    }
+    out.push(b']');
+}
+
+/// The floor of a page: the `TIMConversationListResult` of `recs`,
+/// NUL-terminated.
+fn floor_write_page(out: &mut Vec<u8>, recs: &[Rec], next_seq: u64, finished: bool) {
+    out.extend_from_slice(b"{\"conversation_list_result_conv_list\":");
+    floor_write_array(out, recs);
+    out.extend_from_slice(b",\"conversation_list_result_next_seq\":");
+    put_u64(out, next_seq);
+    out.extend_from_slice(b",\"conversation_list_result_is_finished\":");
+    out.extend_from_slice(if finished { b"true}" } else { b"false}" });
+    out.push(0);
+}
+
+/// The floor of a batch's reply: one successful
+/// `TIMConversationOperationResult` per id (no escaping needed),
+/// NUL-terminated.
+fn floor_write_results(out: &mut Vec<u8>, ids: &[String]) {
+    out.push(b'[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"conversation_operation_result_conversation_id\":\"");
+        out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(
-            b"\",\"conv_mark_array\":[],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[],\"conv_owner\":\"\"}",
+            b"\",\"conversation_operation_result_result_code\":0,\"conversation_operation_result_result_info\":\"\"}",
         );
     }
     out.push(b']');
@@ -807,6 +918,7 @@ impl Serialize for SerdeConv<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self.0;
         assert!(r.draft.is_none(), "the serde reference has no drafts");
+        assert!(r.marks == 0 && r.groups.is_empty(), "nor marks or groups");
         let none: &[u64] = &[];
         let mut st = s.serialize_struct("ConvInfo", 15)?;
         st.serialize_field("conv_id", &r.id)?;
@@ -851,6 +963,8 @@ fn make_records(order: &[(usize, u64)], drafts: &HashMap<usize, String>) -> Vec<
                 active_time,
                 pinned: false,
                 draft: drafts.get(&i).cloned(),
+                marks: 0,
+                groups: Vec::new(),
             }
         })
         .collect()
@@ -1078,6 +1192,537 @@ fn child_draft_mem(n: usize) {
     let rss_list = rss();
     report("rss_draft", (rss_draft - rss0) as f64);
     report("rss_list", (rss_list - rss0) as f64);
+}
+
+// ---------------------------------------------------------------------------
+// Replies that the caller waits for (the page, pin/mark and batch children)
+
+/// The reply of the one call in flight: its code, optionally its bytes, and
+/// a flag set once it has run.
+struct Reply {
+    copy: AtomicBool,
+    bytes: Mutex<Vec<u8>>,
+    code: AtomicI32,
+    done: AtomicBool,
+}
+
+static REPLY: Reply = Reply {
+    copy: AtomicBool::new(false),
+    bytes: Mutex::new(Vec::new()),
+    code: AtomicI32::new(0),
+    done: AtomicBool::new(false),
+};
+
+unsafe extern "C" fn on_reply(code: i32, _: *const c_char, json: *const c_char, _: *const c_void) {
+    if code != 0 {
+        REPLY.code.store(code, Relaxed);
+    }
+    if REPLY.copy.load(Relaxed) {
+        // SAFETY: the library passes a NUL-terminated string.
+        let s = unsafe { CStr::from_ptr(json) };
+        let mut b = REPLY.bytes.lock().unwrap();
+        b.clear();
+        b.extend_from_slice(s.to_bytes_with_nul());
+    }
+    REPLY.done.store(true, Release);
+}
+
+/// Issues one call (`call`, which passes [`on_reply`]) and waits for its
+/// callback: nanoseconds from the call to the callback.
+fn lib_call(call: impl FnOnce() -> c_int) -> f64 {
+    lib_call_split(call).1
+}
+
+/// [`lib_call`], also giving the time until the call returned (its
+/// synchronous part): (returned, called back), nanoseconds from the call.
+fn lib_call_split(call: impl FnOnce() -> c_int) -> (f64, f64) {
+    let t0 = Instant::now();
+    let r = call();
+    let ret = t0.elapsed().as_nanos() as f64;
+    assert_eq!(r, 0, "a call returned {r}");
+    wait_flag(&REPLY.done);
+    let ns = t0.elapsed().as_nanos() as f64;
+    *LAST_SYNC.lock().unwrap() = Some(Instant::now());
+    let code = REPLY.code.swap(0, Relaxed);
+    assert_eq!(code, 0, "a callback reported code {code}");
+    (ret, ns)
+}
+
+/// [`lib_call`], keeping the reply's bytes (with their NUL).
+fn lib_call_bytes(call: impl FnOnce() -> c_int) -> Vec<u8> {
+    REPLY.copy.store(true, Relaxed);
+    lib_call(call);
+    REPLY.copy.store(false, Relaxed);
+    std::mem::take(&mut *REPLY.bytes.lock().unwrap())
+}
+
+/// One job through the floor's hand-off, timed until its callback has run.
+fn handoff_once(floor: &FloorWorker) -> f64 {
+    let t0 = Instant::now();
+    floor.send(signal_rt);
+    wait_flag(&RT_DONE);
+    t0.elapsed().as_nanos() as f64
+}
+
+/// `k` jobs through the floor's hand-off, timed until the last callback has
+/// run (waiting as [`wait_flag`] does).
+fn handoffs(floor: &FloorWorker, k: u64) -> f64 {
+    FLOOR_DONE.store(0, Relaxed);
+    let t0 = Instant::now();
+    for _ in 0..k {
+        floor.send(count_floor);
+    }
+    let spin = CALLER_HAS_OWN_CPU.load(Relaxed);
+    let mut spins = 0u32;
+    while FLOOR_DONE.load(Acquire) < k {
+        spins = spins.wrapping_add(1);
+        if spin && (spins % 256 != 0 || t0.elapsed() < Duration::from_micros(200)) {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    t0.elapsed().as_nanos() as f64
+}
+
+/// The conversation id (`c2c_<id>` / `group_<id>`) of conversation `i` of
+/// [`create_convs`].
+fn conv_ref(i: usize) -> String {
+    let prefix = if conv_type(i) == GROUP {
+        "group_"
+    } else {
+        "c2c_"
+    };
+    format!("{prefix}conv_{i:010}")
+}
+
+/// A JSON array of the conversation ids of `idx`.
+fn id_array(idx: &[usize]) -> CString {
+    let items: Vec<String> = idx
+        .iter()
+        .map(|&i| format!("\"{}\"", conv_ref(i)))
+        .collect();
+    CString::new(format!("[{}]", items.join(","))).unwrap()
+}
+
+/// Checks a batch's reply: `n` results, each with code 0.
+fn check_results(what: &str, bytes: &[u8], n: usize) {
+    let v: serde_json::Value = serde_json::from_slice(&bytes[..bytes.len() - 1]).unwrap();
+    let items = v.as_array().expect("an array of results");
+    assert_eq!(items.len(), n, "{what}: results");
+    for it in items {
+        assert_eq!(
+            it["conversation_operation_result_result_code"], 0,
+            "{what}: {it}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Child: pages of the filtered list
+
+/// Conversations per page.
+const PAGE: usize = 100;
+/// Every 100th conversation carries mark bit 0 (value 1), from conversation
+/// 0; every 100th is in the group [`BENCH_GROUP`], from conversation 50: at
+/// 100k, 1000 of each (the library's most: 1000 marked in all, 1000 members
+/// per group).
+const SPREAD: usize = 100;
+const BENCH_MARK: u64 = 1;
+const BENCH_GROUP: &str = "bench";
+
+fn is_marked(i: usize) -> bool {
+    i % SPREAD == 0
+}
+
+fn is_grouped(i: usize) -> bool {
+    i % SPREAD == SPREAD / 2
+}
+
+/// Conversation `i` as a page lists it after `create_convs` and
+/// [`mark_and_group`].
+fn page_record(i: usize) -> Rec {
+    let id = conv_id("conv_", i).into_string().unwrap();
+    Rec {
+        id,
+        conv_type: conv_type(i) as u8,
+        active_time: i as u64 + 1,
+        pinned: false,
+        draft: None,
+        marks: if is_marked(i) { BENCH_MARK } else { 0 },
+        groups: if is_grouped(i) {
+            vec![BENCH_GROUP.to_string()]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// Marks and groups the conversations [`is_marked`] and [`is_grouped`] name,
+/// 100 per call, checking every result.
+fn mark_and_group(n: usize) {
+    let marked: Vec<usize> = (0..n).filter(|&i| is_marked(i)).collect();
+    let grouped: Vec<usize> = (0..n).filter(|&i| is_grouped(i)).collect();
+    assert!(
+        marked.len() <= 1_000 && grouped.len() <= 1_000,
+        "store too large"
+    );
+    for chunk in marked.chunks(100) {
+        let ids = id_array(chunk);
+        let bytes = lib_call_bytes(|| {
+            // SAFETY: a valid C string and callback.
+            unsafe { TIMConvMarkConversation(ids.as_ptr(), BENCH_MARK, 1, Some(on_reply), null()) }
+        });
+        check_results("mark", &bytes, chunk.len());
+    }
+    let name = CString::new(BENCH_GROUP).unwrap();
+    for (k, chunk) in grouped.chunks(100).enumerate() {
+        let ids = id_array(chunk);
+        let bytes = lib_call_bytes(|| {
+            // SAFETY: valid C strings and callback.
+            unsafe {
+                if k == 0 {
+                    TIMConvCreateConversationGroup(
+                        name.as_ptr(),
+                        ids.as_ptr(),
+                        Some(on_reply),
+                        null(),
+                    )
+                } else {
+                    TIMConvAddConversationsToGroup(
+                        name.as_ptr(),
+                        ids.as_ptr(),
+                        Some(on_reply),
+                        null(),
+                    )
+                }
+            }
+        });
+        check_results("group", &bytes, chunk.len());
+    }
+    sync_worker();
+}
+
+/// One page to time: the call's arguments and what it should answer.
+struct PageCase {
+    key: String,
+    filter: CString,
+    cursor: u64,
+    recs: Vec<Rec>,
+    next_seq: u64,
+    finished: bool,
+    /// The reply's length, with its NUL.
+    len: usize,
+}
+
+fn page_call(filter: &CStr, next_seq: u64) -> c_int {
+    // SAFETY: a valid C string and callback.
+    unsafe {
+        TIMConvGetConversationListByFilter(
+            filter.as_ptr(),
+            next_seq,
+            PAGE as u32,
+            Some(on_reply),
+            null(),
+        )
+    }
+}
+
+/// Pages of 100 out of `n` conversations ([`mark_and_group`] applied):
+/// unfiltered, and (`filters`) by the mark and by the group. For each, the
+/// first page and the middle page of the walk (reached by passing each
+/// page's `next_seq` to the next call), each checked byte for byte against
+/// the floor's; then, `reps` times, interleaved: the floor's writer into a
+/// new buffer and into a reused one, one floor hand-off, and the library's
+/// page, timed from the call to its callback.
+fn child_page(n: usize, reps: usize, filters: bool) {
+    let floor = start_workers_on_cpu1(|| {
+        sync_worker();
+        FloorWorker::start()
+    });
+    create_convs(n);
+    mark_and_group(n);
+
+    type Pred = fn(usize) -> bool;
+    let mut kinds: Vec<(&str, String, Pred)> = vec![("all", "{}".into(), |_| true)];
+    if filters {
+        kinds.push((
+            "mark",
+            format!("{{\"conversation_list_filter_mark_type\":{BENCH_MARK}}}"),
+            is_marked,
+        ));
+        kinds.push((
+            "group",
+            format!("{{\"conversation_list_filter_conversation_group\":\"{BENCH_GROUP}\"}}"),
+            is_grouped,
+        ));
+    }
+    let mut cases = Vec::new();
+    for (kind, json, pred) in kinds {
+        let filter = CString::new(json).unwrap();
+        let matching: Vec<usize> = (0..n).rev().filter(|&i| pred(i)).collect();
+        let pages = matching.len().div_ceil(PAGE);
+        let mid = pages / 2;
+        report(&format!("{kind}_pages"), pages as f64);
+        report(&format!("{kind}_matching"), matching.len() as f64);
+        let expect = |p: usize| {
+            let part = &matching[p * PAGE..matching.len().min((p + 1) * PAGE)];
+            let recs: Vec<Rec> = part.iter().map(|&i| page_record(i)).collect();
+            let next_seq = part.last().map_or(0, |&i| i as u64 + 1);
+            (recs, next_seq, (p + 1) * PAGE >= matching.len())
+        };
+        // The walk, to the middle page, each page's cursor from the last.
+        let mut cursor = 0;
+        for p in 0..=mid {
+            let lib = lib_call_bytes(|| page_call(&filter, cursor));
+            let (recs, next_seq, finished) = expect(p);
+            if p == 0 || p == mid {
+                let mut want = Vec::new();
+                floor_write_page(&mut want, &recs, next_seq, finished);
+                check_same(&format!("page {} of {kind}", p + 1), &lib, &want);
+                for (pos, at) in [("first", 0), ("middle", mid)] {
+                    if p == at {
+                        cases.push(PageCase {
+                            key: format!("{kind}_{pos}"),
+                            filter: filter.clone(),
+                            cursor,
+                            recs: expect(p).0,
+                            next_seq,
+                            finished,
+                            len: want.len(),
+                        });
+                        report(&format!("{kind}_{pos}_page"), (p + 1) as f64);
+                    }
+                }
+            }
+            let v: serde_json::Value = serde_json::from_slice(&lib[..lib.len() - 1]).unwrap();
+            cursor = v["conversation_list_result_next_seq"].as_u64().unwrap();
+            assert_eq!(cursor, next_seq, "next_seq of page {}", p + 1);
+        }
+    }
+    report("verified", 1.0);
+
+    let k = cases.len();
+    let (mut t_lib, mut t_fresh, mut t_warm, mut t_hand) = (
+        vec![vec![]; k],
+        vec![vec![]; k],
+        vec![vec![]; k],
+        vec![vec![]; k],
+    );
+    let mut warm_buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let ns = |t0: Instant| t0.elapsed().as_nanos() as f64;
+    for rep in 0..=reps {
+        // Rep 0 warms up and is not counted.
+        for (c, case) in cases.iter().enumerate() {
+            let t0 = Instant::now();
+            let mut fresh = fresh_buffer(case.len);
+            floor_write_page(&mut fresh, &case.recs, case.next_seq, case.finished);
+            drop(black_box(fresh));
+            let fresh = ns(t0);
+            let t0 = Instant::now();
+            warm_buf.clear();
+            floor_write_page(&mut warm_buf, &case.recs, case.next_seq, case.finished);
+            black_box(&warm_buf);
+            let warm = ns(t0);
+            let hand = handoff_once(&floor);
+            ready_worker();
+            let lib = lib_call(|| page_call(&case.filter, case.cursor));
+            if rep > 0 {
+                t_lib[c].push(lib);
+                t_fresh[c].push(fresh);
+                t_warm[c].push(warm);
+                t_hand[c].push(hand);
+            }
+        }
+    }
+    for (c, case) in cases.iter().enumerate() {
+        let key = &case.key;
+        report(&format!("{key}_lib"), median(&mut t_lib[c]));
+        report(&format!("{key}_fresh"), median(&mut t_fresh[c]));
+        report(&format!("{key}_warm"), median(&mut t_warm[c]));
+        report(&format!("{key}_hand"), median(&mut t_hand[c]));
+        report(&format!("{key}_bytes"), (case.len - 1) as f64);
+    }
+    report_worker_cpu();
+}
+
+// ---------------------------------------------------------------------------
+// Child: pin and mark throughput
+
+/// Pin+unpin and mark+unmark, `pairs` of each on conversations spread over a
+/// store of `n`, one caller thread, timed until every callback has run (a
+/// counting event listener is set, as in the ops child). Floor: as many bare
+/// hand-offs, as for create.
+fn child_pin_mark(n: usize, pairs: usize, reps: usize) {
+    sync_worker();
+    let floor = FloorWorker::start();
+    create_convs(n);
+    // SAFETY: a valid callback; user_data unused.
+    unsafe { TIMSetConvEventCallback(Some(count_event), null()) };
+    let targets: Vec<usize> = (0..pairs).map(|k| k * n / pairs).collect();
+    let ids: Vec<(CString, c_int)> = targets
+        .iter()
+        .map(|&i| (conv_id("conv_", i), conv_type(i)))
+        .collect();
+    let refs: Vec<CString> = targets.iter().map(|&i| id_array(&[i])).collect();
+    let calls = 2 * pairs as u64;
+    let ns_per_call = |d: Duration| d.as_nanos() as f64 / calls as f64;
+    let (mut f, mut p, mut m) = (vec![], vec![], vec![]);
+    for rep in 0..=reps {
+        // Rep 0 warms up and is not counted.
+        FLOOR_DONE.store(0, Relaxed);
+        let tf = timed_threads(
+            1,
+            |_| {
+                for _ in 0..calls {
+                    floor.send(count_floor);
+                }
+            },
+            || FLOOR_DONE.load(Acquire) >= calls,
+        );
+
+        REPLIES.store(0, Relaxed);
+        EVENTS.store(0, Relaxed);
+        let tp = timed_threads(
+            1,
+            |_| {
+                for (id, ty) in &ids {
+                    for pin in [1, 0] {
+                        // SAFETY: a valid C string and callback.
+                        let r = unsafe {
+                            TIMConvPinConversation(id.as_ptr(), *ty, pin, Some(count_reply), null())
+                        };
+                        assert_eq!(r, 0, "TIMConvPinConversation");
+                    }
+                }
+            },
+            || REPLIES.load(Acquire) >= calls,
+        );
+        assert_eq!(EVENTS.load(Acquire), calls, "one update event per pin");
+
+        REPLIES.store(0, Relaxed);
+        EVENTS.store(0, Relaxed);
+        let tm = timed_threads(
+            1,
+            |_| {
+                for r in &refs {
+                    for on in [1, 0] {
+                        // SAFETY: a valid C string and callback.
+                        let r = unsafe {
+                            TIMConvMarkConversation(
+                                r.as_ptr(),
+                                BENCH_MARK,
+                                on,
+                                Some(count_reply),
+                                null(),
+                            )
+                        };
+                        assert_eq!(r, 0, "TIMConvMarkConversation");
+                    }
+                }
+            },
+            || REPLIES.load(Acquire) >= calls,
+        );
+        assert_eq!(EVENTS.load(Acquire), calls, "one update event per mark");
+        assert_eq!(
+            REPLY_ERRORS.load(Relaxed),
+            0,
+            "a callback reported an error"
+        );
+        if rep > 0 {
+            f.push(ns_per_call(tf));
+            p.push(ns_per_call(tp));
+            m.push(ns_per_call(tm));
+        }
+    }
+    report("floor_ns", median(&mut f));
+    report("pin_ns", median(&mut p));
+    report("mark_ns", median(&mut m));
+}
+
+// ---------------------------------------------------------------------------
+// Child: batch delete
+
+/// One `TIMConvDeleteConversationList` of 100 ids spread over a store of
+/// `n` (a different 100 each repetition, created again after, untimed, so
+/// the store keeps its size), timed from the call to its callback; first
+/// without an event listener, then with a counting one (which also gets the
+/// deleted conversations' ConvInfo). The reply is checked byte for byte
+/// against the floor's. Interleaved with each: the floor's writer of the 100
+/// results into a reused buffer (the library writes a reply of this size
+/// into the buffer its worker keeps), one floor hand-off, and 100 floor
+/// hand-offs.
+fn child_batch_delete(n: usize, reps: usize) {
+    let floor = start_workers_on_cpu1(|| {
+        sync_worker();
+        FloorWorker::start()
+    });
+    create_convs(n);
+    let stride = n / 100;
+    assert!(stride > 0, "the store holds fewer than 100 conversations");
+    let mut warm_buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let ns = |t0: Instant| t0.elapsed().as_nanos() as f64;
+    let mut batch = 0;
+    for listener in [false, true] {
+        if listener {
+            // SAFETY: a valid callback; user_data unused.
+            unsafe { TIMSetConvEventCallback(Some(count_event), null()) };
+        }
+        let (mut t_lib, mut t_write, mut t_hand, mut t_hand100) = (vec![], vec![], vec![], vec![]);
+        let mut t_ret = vec![];
+        for rep in 0..=reps {
+            // Rep 0 warms up (and is checked) and is not counted.
+            let idx: Vec<usize> = (0..100).map(|k| k * stride + batch % stride).collect();
+            batch += 1;
+            let given: Vec<String> = idx.iter().map(|&i| conv_ref(i)).collect();
+            let ids = id_array(&idx);
+            let t0 = Instant::now();
+            warm_buf.clear();
+            floor_write_results(&mut warm_buf, &given);
+            black_box(&warm_buf);
+            let write = ns(t0);
+            let hand = handoff_once(&floor);
+            let hand100 = handoffs(&floor, 100);
+            ready_worker();
+            EVENTS.store(0, Relaxed);
+            let call = || {
+                // SAFETY: a valid C string and callback.
+                unsafe { TIMConvDeleteConversationList(ids.as_ptr(), 0, Some(on_reply), null()) }
+            };
+            let (ret, lib) = if rep == 0 {
+                let bytes = lib_call_bytes(call);
+                check_same("batch delete reply", &bytes, &warm_buf);
+                (0.0, 0.0)
+            } else {
+                lib_call_split(call)
+            };
+            let events = EVENTS.load(Acquire);
+            assert_eq!(events, u64::from(listener), "one delete event per batch");
+            if rep > 0 {
+                t_lib.push(lib);
+                t_ret.push(ret);
+                t_write.push(write);
+                t_hand.push(hand);
+                t_hand100.push(hand100);
+            }
+            for &i in &idx {
+                let id = conv_id("conv_", i);
+                // SAFETY: a valid C string; no callback.
+                let r = unsafe { TIMConvCreate(id.as_ptr(), conv_type(i), None, null()) };
+                assert_eq!(r, 0, "TIMConvCreate");
+            }
+            sync_worker();
+        }
+        let key = if listener { "listener" } else { "plain" };
+        report(&format!("{key}_lib"), median(&mut t_lib));
+        report(&format!("{key}_ret"), median(&mut t_ret));
+        report(&format!("{key}_write"), median(&mut t_write));
+        report(&format!("{key}_hand"), median(&mut t_hand));
+        report(&format!("{key}_hand100"), median(&mut t_hand100));
+    }
+    report("reply_bytes", (warm_buf.len() - 1) as f64);
+    report("verified", 1.0);
+    report_worker_cpu();
 }
 
 // ---------------------------------------------------------------------------
@@ -1501,6 +2146,131 @@ fn parent(cfg: &Config) {
         None,
     ));
 
+    // Pages of the filtered list.
+    let [small, large] = cfg.page_sizes;
+    eprintln!("[bench] pages of 100 at {} ...", fmt_n(small));
+    let ps = run_child(&["page".into(), s(small), s(cfg.page_reps), "0".into()]);
+    eprintln!("[bench] pages of 100 at {}, filtered ...", fmt_n(large));
+    let pl = run_child(&["page".into(), s(large), s(cfg.page_reps), "1".into()]);
+    for r in [&ps, &pl] {
+        assert_eq!(r.get("verified"), Some(&1.0), "page output not verified");
+    }
+    let page_floor =
+        |r: &HashMap<String, f64>, key: &str| r[&format!("{key}_warm")] + r[&format!("{key}_hand")];
+    let page_what = |r: &HashMap<String, f64>, kind: &str, pos: &str| {
+        let pages = r[&format!("{kind}_pages")];
+        let page = r[&format!("{kind}_{pos}_page")];
+        match kind {
+            "all" => format!("unfiltered, page {page} of {pages}"),
+            "mark" => format!(
+                "mark {BENCH_MARK} ({} marked), page {page} of {pages}",
+                fmt_n(r["mark_matching"] as usize)
+            ),
+            _ => format!(
+                "group of {}, page {page} of {pages}",
+                fmt_n(r["group_matching"] as usize)
+            ),
+        }
+    };
+    for kind in ["all", "mark", "group"] {
+        for pos in ["first", "middle"] {
+            let key = format!("{kind}_{pos}");
+            let (v, f) = (pl[&format!("{key}_lib")], page_floor(&pl, &key));
+            rows.push(row(
+                format!(
+                    "page of 100, {} ({} convs)",
+                    page_what(&pl, kind, pos),
+                    fmt_n(large)
+                ),
+                fmt_ns(v),
+                fmt_ns(f),
+                Some(v / f),
+                None,
+            ));
+        }
+    }
+    for pos in ["first", "middle"] {
+        let key = format!("all_{pos}_lib");
+        let mut r = row(
+            format!(
+                "page of 100, unfiltered, {pos}: {} vs {} convs",
+                fmt_n(large),
+                fmt_n(small)
+            ),
+            fmt_ns(pl[&key]),
+            fmt_ns(ps[&key]),
+            Some(pl[&key] / ps[&key]),
+            None,
+        );
+        r.floor = format!("{} (at {})", r.floor, fmt_n(small));
+        rows.push(r);
+    }
+
+    // Pin and mark throughput.
+    eprintln!(
+        "[bench] pin/mark throughput at {} ...",
+        fmt_n(cfg.pin_store)
+    );
+    let pm = run_child(&[
+        "pinmark".into(),
+        s(cfg.pin_store),
+        s(cfg.pin_pairs),
+        s(cfg.ops_reps),
+    ]);
+    for (what, key) in [
+        ("pin+unpin", "pin_ns"),
+        ("mark+unmark, 1 id per call", "mark_ns"),
+    ] {
+        let (v, f) = (pm[key], pm["floor_ns"]);
+        rows.push(row(
+            format!(
+                "{what} throughput, 1 thread, {} convs (per call)",
+                fmt_n(cfg.pin_store)
+            ),
+            format!("{} ({:.2} M/s)", fmt_ns(v), 1e3 / v),
+            format!("{} ({:.2} M/s)", fmt_ns(f), 1e3 / f),
+            Some(v / f),
+            None,
+        ));
+    }
+
+    // Batch delete.
+    eprintln!(
+        "[bench] batch delete of 100 at {} ...",
+        fmt_n(cfg.del_store)
+    );
+    let bd = run_child(&["batchdel".into(), s(cfg.del_store), s(cfg.del_reps)]);
+    assert_eq!(
+        bd.get("verified"),
+        Some(&1.0),
+        "batch delete reply not verified"
+    );
+    let del_floor = |k: &str| bd[&format!("{k}_write")] + bd[&format!("{k}_hand")];
+    rows.push(row(
+        format!(
+            "batch delete of 100 ({} convs), call to callback",
+            fmt_n(cfg.del_store)
+        ),
+        fmt_ns(bd["plain_lib"]),
+        fmt_ns(del_floor("plain")),
+        Some(bd["plain_lib"] / del_floor("plain")),
+        None,
+    ));
+    rows.push(row(
+        "batch delete of 100, against 100 bare hand-offs (reference)".to_string(),
+        fmt_ns(bd["plain_lib"]),
+        fmt_ns(bd["plain_hand100"]),
+        Some(bd["plain_lib"] / bd["plain_hand100"]),
+        None,
+    ));
+    rows.push(row(
+        "batch delete of 100, with an event listener (reference)".to_string(),
+        fmt_ns(bd["listener_lib"]),
+        fmt_ns(del_floor("listener")),
+        Some(bd["listener_lib"] / del_floor("listener")),
+        None,
+    ));
+
     println!("Figures (median of repetitions; floors measured in the same run):");
     print_table(&rows);
     // Every timed call should have found the library's callback thread on
@@ -1511,6 +2281,11 @@ fn parent(cfg: &Config) {
                 .iter()
                 .map(|(n, r)| (format!("list {}", fmt_n(*n)), r)),
         )
+        .chain([
+            (format!("pages at {}", fmt_n(small)), &ps),
+            (format!("pages at {}", fmt_n(large)), &pl),
+            ("batch delete".to_string(), &bd),
+        ])
         .filter(|(_, r)| r.get("worker_on_cpu1") == Some(&0.0))
         .map(|(what, _)| what)
         .collect();
@@ -1566,6 +2341,65 @@ fn parent(cfg: &Config) {
         fmt_n(cfg.verify_size)
     );
 
+    println!();
+    println!("Pages of 100 (TIMConvGetConversationListByFilter), from the call to its callback. Times in us.");
+    println!(
+        "floor = writer into a reused buffer (the library writes a page into the 64 KiB buffer its"
+    );
+    println!(
+        "worker keeps) + one hand-off; fresh: the writer into a new buffer of the exact size."
+    );
+    println!(
+        "Every 100th conversation is marked, every 100th (others) in the group; pages are checked"
+    );
+    println!("byte for byte against the floor's.");
+    let head = [
+        "convs", "filter", "page", "library", "writer", "hand-off", "floor", "ratio", "fresh",
+        "KB out",
+    ];
+    println!("{}", head.map(|h| format!("{h:>9}")).join(" |"));
+    for (n, r) in [(small, &ps), (large, &pl)] {
+        for kind in ["all", "mark", "group"] {
+            for pos in ["first", "middle"] {
+                let key = format!("{kind}_{pos}");
+                if !r.contains_key(&format!("{key}_lib")) {
+                    continue;
+                }
+                let g = |k: &str| r[&format!("{key}_{k}")];
+                let floor = g("warm") + g("hand");
+                let cells = [
+                    fmt_n(n),
+                    kind.to_string(),
+                    format!("{}/{}", g("page"), r[&format!("{kind}_pages")]),
+                    format!("{:.2}", g("lib") / 1e3),
+                    format!("{:.2}", g("warm") / 1e3),
+                    format!("{:.2}", g("hand") / 1e3),
+                    format!("{:.2}", floor / 1e3),
+                    format!("{:.2}x", g("lib") / floor),
+                    format!("{:.2}", g("fresh") / 1e3),
+                    format!("{:.1}", g("bytes") / 1e3),
+                ];
+                println!("{}", cells.map(|c| format!("{c:>9}")).join(" |"));
+            }
+        }
+    }
+    println!();
+    println!(
+        "Batch delete of 100: floor = the writer of the 100 results ({} B, checked byte for byte",
+        bd["reply_bytes"]
+    );
+    println!(
+        "against the reply) into a reused buffer, {}, + one hand-off, {}; 100 bare hand-offs: {}.",
+        fmt_ns(bd["plain_write"]),
+        fmt_ns(bd["plain_hand"]),
+        fmt_ns(bd["plain_hand100"])
+    );
+    println!(
+        "The library's call returned after {} (its synchronous part, on the caller's thread) of the {} to its callback.",
+        fmt_ns(bd["plain_ret"]),
+        fmt_ns(bd["plain_lib"])
+    );
+
     if !cfg.smoke {
         let path = std::env::var("BENCH_CSV")
             .unwrap_or_else(|_| format!("{}/target/bench-results.csv", env!("CARGO_MANIFEST_DIR")));
@@ -1606,6 +2440,9 @@ fn main() {
             "rt" => child_rt(num(1), num(2), num(3), num(4)),
             "list" => child_list(num(1), num(2), num(3) != 0),
             "draftmem" => child_draft_mem(num(1)),
+            "page" => child_page(num(1), num(2), num(3) != 0),
+            "pinmark" => child_pin_mark(num(1), num(2), num(3)),
+            "batchdel" => child_batch_delete(num(1), num(2)),
             "profile" => child_profile(&a[1], num(2)),
             other => panic!("unknown child {other}"),
         }

@@ -5,7 +5,6 @@
 
 pub use crate::error::TIMResult;
 
-
 /// The type of a conversation.
 #[repr(C)]
 pub enum TIMConvType {

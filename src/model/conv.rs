@@ -177,14 +177,13 @@ impl Conv {
         out.put(F_SHOW_NAME);
         self.write_id(out);
         out.put(F_MARKS);
-        let mut first = true;
-        for bit in 0..64 {
-            if self.marks & (1 << bit) != 0 {
-                if !first {
-                    out.put(b",");
-                }
-                first = false;
-                out.put_u64(1 << bit);
+        let mut rest = self.marks;
+        while rest != 0 {
+            let bit = rest & rest.wrapping_neg();
+            out.put_u64(bit);
+            rest ^= bit;
+            if rest != 0 {
+                out.put(b",");
             }
         }
         out.put(F_CUSTOM);
