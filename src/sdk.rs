@@ -242,16 +242,21 @@ impl Task for Job {
     fn run(self, buf: &mut Vec<u8>) {
         match self {
             Job::Deliver { event, more, reply } => {
+                // Set when `buf` still holds the event's "[{...}]\0" and the
+                // reply is that same object: one rendering serves both.
+                let mut shared = false;
                 if let Some((kind, body)) = &event {
-                    if more.is_empty() {
-                        return deliver(buf, event, reply);
-                    }
-                    conv_event(buf, *kind, body);
+                    let sent = conv_event(buf, *kind, body);
+                    shared = sent
+                        && more.is_empty()
+                        && reply.as_ref().is_some_and(|r| body.wraps(&r.body));
                 }
                 for e in &more {
                     e.deliver(buf);
                 }
-                deliver(buf, None, reply)
+                if let Some(r) = reply {
+                    answer(buf, r, shared);
+                }
             }
             Job::Network(status) => LISTENERS.network.deliver(|l| l.call(status as i32, 0, c"")),
             Job::Log(level, line) => LISTENERS.log.deliver(|l| l.call(level as i32, &line)),
@@ -265,12 +270,29 @@ pub enum Event {
     Group(GroupEvent),
 }
 
-fn conv_event(buf: &mut Vec<u8>, kind: ConvEventKind, body: &Body) {
+/// Delivers a conversation event; true if the listener got it (a payload
+/// that cannot be rendered, a bug, is not delivered).
+fn conv_event(buf: &mut Vec<u8>, kind: ConvEventKind, body: &Body) -> bool {
+    let mut sent = false;
     LISTENERS.conv_event.deliver(|l| {
         if body.render_caught(buf) {
             l.call(kind as i32, buf);
+            sent = true;
         }
     });
+    sent
+}
+
+/// Renders a JSON array of ConvInfo into `buf` (cleared first); false if
+/// rendering panicked.
+fn convs_caught(buf: &mut Vec<u8>, convs: &[Arc<Conv>]) -> bool {
+    buf.clear();
+    catch_unwind(AssertUnwindSafe(|| {
+        fault::hit(Point::Render);
+        write_json_array(buf, convs);
+        buf.push(0);
+    }))
+    .is_ok()
 }
 
 /// A C string of a group name (names come from C strings: no NUL inside).
@@ -281,21 +303,23 @@ fn c_name(name: &str) -> CString {
 impl Event {
     fn deliver(&self, buf: &mut Vec<u8>) {
         match self {
-            Event::Conv(kind, body) => conv_event(buf, *kind, body),
+            Event::Conv(kind, body) => {
+                conv_event(buf, *kind, body);
+            }
             Event::Group(g) => match g {
                 GroupEvent::Created(name, convs) => LISTENERS.group_created.deliver(|l| {
-                    if Body::Convs(convs.clone()).render_caught(buf) {
+                    if convs_caught(buf, convs) {
                         l.call(&c_name(name), buf);
                     }
                 }),
                 GroupEvent::Added(name, convs) => LISTENERS.added_to_group.deliver(|l| {
-                    if Body::Convs(convs.clone()).render_caught(buf) {
+                    if convs_caught(buf, convs) {
                         l.call(&c_name(name), buf);
                     }
                 }),
                 GroupEvent::Removed(name, convs, reason) => {
                     LISTENERS.removed_from_group.deliver(|l| {
-                        if Body::Convs(convs.clone()).render_caught(buf) {
+                        if convs_caught(buf, convs) {
                             l.call(&c_name(name), buf, *reason);
                         }
                     })
@@ -384,21 +408,9 @@ fn events_of(
     (first, events.collect())
 }
 
-fn deliver(buf: &mut Vec<u8>, event: Option<(ConvEventKind, Body)>, reply: Option<ReplyJob>) {
-    // Set when `buf` holds the event's "[{...}]\0" and the reply is that
-    // same object.
-    let mut shared = false;
-    if let Some((kind, body)) = event {
-        let share = reply.as_ref().is_some_and(|r| body.wraps(&r.body));
-        LISTENERS.conv_event.deliver(|l| {
-            // A payload that cannot be rendered (a bug) is not delivered.
-            if body.render_caught(buf) {
-                l.call(kind as i32, buf);
-                shared = share;
-            }
-        });
-    }
-    let Some(r) = reply else { return };
+/// Calls the reply's callback; `shared`: `buf` holds the event array
+/// wrapping exactly the reply's object.
+fn answer(buf: &mut Vec<u8>, r: ReplyJob, shared: bool) {
     if shared {
         // "[{...}]\0" -> "{...}\0": the app's event callback has returned,
         // so the buffer is ours again.
