@@ -21,107 +21,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde_json::{json, Value};
-#[allow(unused_imports)]
-use ImSDK::ffi::conversation::*;
-use ImSDK::ffi::types::{
-    TIMCommCallback, TIMConvConversationGroupCreatedCallback,
-    TIMConvConversationGroupDeletedCallback, TIMConvConversationGroupNameChangedCallback,
-    TIMConvConversationsAddedToGroupCallback, TIMConvConversationsDeletedFromGroupCallback,
-};
-
-// The functions under test, with the vendor's prototypes (declared here so
-// that this file compiles whether they are generated stubs or written in
-// `ffi::conversation`; local items shadow the glob imports above).
-extern "C" {
-    fn TIMConvGetConvInfo(
-        json_get_conv_list_param: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvGetConversationListByFilter(
-        filter: *const c_char,
-        next_seq: u64,
-        count: u32,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvDeleteConversationList(
-        conversation_id_array: *const c_char,
-        clear_message: bool,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvSetConversationCustomData(
-        conversation_id_array: *const c_char,
-        custom_data: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvPinConversation(
-        conv_id: *const c_char,
-        conv_type: c_int,
-        is_pinned: bool,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvMarkConversation(
-        conversation_id_array: *const c_char,
-        mark_type: u64,
-        enable_mark: bool,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvCreateConversationGroup(
-        group_name: *const c_char,
-        conversation_id_array: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvGetConversationGroupList(cb: TIMCommCallback, user_data: *const c_void) -> c_int;
-    fn TIMConvDeleteConversationGroup(
-        group_name: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvRenameConversationGroup(
-        old_name: *const c_char,
-        new_name: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvAddConversationsToGroup(
-        group_name: *const c_char,
-        conversation_id_array: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvDeleteConversationsFromGroup(
-        group_name: *const c_char,
-        conversation_id_array: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMSetConvConversationGroupCreatedCallback(
-        cb: TIMConvConversationGroupCreatedCallback,
-        user_data: *const c_void,
-    );
-    fn TIMSetConvConversationGroupDeletedCallback(
-        cb: TIMConvConversationGroupDeletedCallback,
-        user_data: *const c_void,
-    );
-    fn TIMSetConvConversationGroupNameChangedCallback(
-        cb: TIMConvConversationGroupNameChangedCallback,
-        user_data: *const c_void,
-    );
-    fn TIMSetConvConversationsAddedToGroupCallback(
-        cb: TIMConvConversationsAddedToGroupCallback,
-        user_data: *const c_void,
-    );
-    fn TIMSetConvConversationsDeletedFromGroupCallback(
-        cb: TIMConvConversationsDeletedFromGroupCallback,
-        user_data: *const c_void,
-    );
-}
+use ImSDK::ffi::types::TIMCommCallback;
 
 const ADD: c_int = 0;
 const DEL: c_int = 1;
@@ -233,7 +133,14 @@ static NEXT_TAG: AtomicUsize = AtomicUsize::new(1_000_000);
 /// The `user_data` of this file's standard listeners.
 const SINK: usize = 7;
 
+/// Every delivery made on another thread than the library's callback thread.
+static OFF_THREAD: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 fn push(e: Entry) {
+    let name = os_thread_name();
+    if name.as_deref() != Some("ImSDK-callback") {
+        OFF_THREAD.lock().push(format!("{} on {name:?}", e.shape()));
+    }
     LOG.lock().push(e);
     LOG_CV.notify_all();
 }
@@ -1679,6 +1586,8 @@ fn a_deleted_conversation_leaves_its_groups_with_only_the_del_event_and_comes_ba
     mark(&both, 2, true).code(0);
     custom(&both, "cd").code(0);
     assert_eq!(set_draft("mod_dg_a", C2C, &draft("d")), SUCC);
+    let last = find("mod_dg_a", C2C).unwrap();
+    assert_eq!(conv_groups(&last).len(), 2);
 
     let id = cs("mod_dg_a");
     let out = call("TIMConvDelete", |cb, ud| unsafe {
@@ -1686,6 +1595,11 @@ fn a_deleted_conversation_leaves_its_groups_with_only_the_del_event_and_comes_ba
     });
     assert_eq!(out.shape(), ["del", "reply"], "only the Del event");
     out.code(0);
+    assert_eq!(
+        one_event(&out, DEL),
+        [last],
+        "the last ConvInfo, groups, pin, marks and custom data included"
+    );
     let members = walk(
         r#"{"conversation_list_filter_conversation_group":"mod_dg_g1"}"#,
         100,
@@ -2230,6 +2144,35 @@ fn a_full_group_evicts_its_least_recently_activated_member_with_reason_1() {
     assert_eq!(members.len(), 1000);
     assert!(members.contains(&ids[1000]) && members.contains(&ids[0]));
     assert!(!members.contains(&ids[1]));
+
+    // A deleted member leaves room: adding the evicted one back evicts nobody.
+    let (rc, r) = delete(&ids[500], C2C);
+    assert_eq!((rc, r.unwrap().code), (SUCC, 0));
+    let out = group_add("mod_evict_g", &json_strings(&[refs[1]]));
+    assert_results("add back", &out.code(0), &[(refs[1], 0)]);
+    assert_eq!(out.shape(), ["update", "added", "reply"], "no eviction");
+    assert_eq!(walk(filter, 100).len(), 1000);
+
+    // Two more into a full group: the two least recently activated go.
+    // Members by activation: 2, 3, ... (0 and 1000 were activated later,
+    // 1 was re-added but not re-activated: it is the least recent).
+    let extra = create_many("mod_evict_x", 2, C2C);
+    let xs: Vec<String> = extra.iter().map(|i| cc(i)).collect();
+    let out = group_add("mod_evict_g", &json_strings(&xs));
+    out.code(0);
+    let evicted: BTreeSet<String> = out
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Entry::DeletedFromGroup { reason: 1, .. }))
+        .flat_map(|e| ids_of(&e.convs()))
+        .collect();
+    assert_eq!(
+        evicted,
+        BTreeSet::from([ids[1].clone(), ids[2].clone()]),
+        "{:?}",
+        out.shape()
+    );
+    assert_eq!(walk(filter, 100).len(), 1000);
 }
 
 // ---------------------------------------------------------------------------
@@ -2689,5 +2632,77 @@ fn the_not_available_code_is_gone_from_every_function_here() {
         out.reply().code,
         E_NOT_SUPPORTED,
         "TIMConvGetConversationGroupList is still a stub"
+    );
+}
+
+/// Holds the callback thread until opened (or 3 s have passed, so that a
+/// wrong implementation fails instead of hanging).
+static GATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+unsafe extern "C" fn wait_at_gate(_: i32, _: *const c_char, _: *const c_char, _: *const c_void) {
+    let start = Instant::now();
+    while !GATE.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn queued_group_callbacks_go_to_the_listener_set_when_they_are_delivered() {
+    let _s = serial();
+    create_ok("mod_gq_a", C2C);
+    barrier();
+    LOG.lock().clear();
+    GATE.store(false, Ordering::SeqCst);
+    // Keep the callback thread busy, queue a creation behind it, then swap.
+    assert_eq!(
+        unsafe { TIMConvGetConvList(Some(wait_at_gate), std::ptr::null()) },
+        SUCC
+    );
+    let n = cs("mod_gq_g");
+    let a = cs(&arr(&[&cc("mod_gq_a")]));
+    assert_eq!(
+        unsafe { TIMConvCreateConversationGroup(n.as_ptr(), a.as_ptr(), None, std::ptr::null()) },
+        SUCC
+    );
+    let start = Instant::now();
+    listen_groups(5);
+    let setter = start.elapsed();
+    GATE.store(true, Ordering::SeqCst);
+    barrier();
+    let log = std::mem::take(&mut *LOG.lock());
+    let created: Vec<&Entry> = log
+        .iter()
+        .filter(|e| matches!(e, Entry::GroupCreated { .. }))
+        .collect();
+    assert_eq!(created.len(), 1, "{log:?}");
+    assert_eq!(
+        created[0].listener(),
+        Some(5),
+        "delivered to the listener set at delivery time (setter took {setter:?})"
+    );
+    assert!(
+        setter < Duration::from_secs(2),
+        "the setter waited {setter:?} for an unrelated callback"
+    );
+}
+
+#[test]
+fn every_group_callback_and_reply_runs_on_the_library_thread() {
+    let _s = serial();
+    OFF_THREAD.lock().clear();
+    create_ok("mod_thr_a", C2C);
+    create_ok("mod_thr_b", C2C);
+    group_create("mod_thr_g", &arr(&[&cc("mod_thr_a")])).code(0);
+    group_add("mod_thr_g", &arr(&[&cc("mod_thr_b")])).code(0);
+    group_remove("mod_thr_g", &arr(&[&cc("mod_thr_b")])).code(0);
+    group_rename("mod_thr_g", "mod_thr_h").code(0);
+    group_delete("mod_thr_h").code(0);
+    pin("mod_thr_a", C2C, true).code(0);
+    mark(&arr(&[&cc("mod_thr_a")]), 1, true).code(0);
+    by_filter("{}", 0, 10).code(0);
+    let off = std::mem::take(&mut *OFF_THREAD.lock());
+    assert!(
+        off.is_empty(),
+        "deliveries off the ImSDK-callback thread: {off:?}"
     );
 }

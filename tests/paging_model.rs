@@ -11,70 +11,12 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_int, c_void, CString};
 
 use common::*;
 use parking_lot::{Mutex, MutexGuard};
 use serde_json::Value;
-#[allow(unused_imports)]
-use ImSDK::ffi::conversation::*;
 use ImSDK::ffi::types::TIMCommCallback;
-
-// The functions under test, with the vendor's prototypes (local items shadow
-// the glob imports above).
-extern "C" {
-    fn TIMConvGetConversationListByFilter(
-        filter: *const c_char,
-        next_seq: u64,
-        count: u32,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvDeleteConversationList(
-        conversation_id_array: *const c_char,
-        clear_message: bool,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvPinConversation(
-        conv_id: *const c_char,
-        conv_type: c_int,
-        is_pinned: bool,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvMarkConversation(
-        conversation_id_array: *const c_char,
-        mark_type: u64,
-        enable_mark: bool,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvCreateConversationGroup(
-        group_name: *const c_char,
-        conversation_id_array: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvGetConversationGroupList(cb: TIMCommCallback, user_data: *const c_void) -> c_int;
-    fn TIMConvDeleteConversationGroup(
-        group_name: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvAddConversationsToGroup(
-        group_name: *const c_char,
-        conversation_id_array: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-    fn TIMConvDeleteConversationsFromGroup(
-        group_name: *const c_char,
-        conversation_id_array: *const c_char,
-        cb: TIMCommCallback,
-        user_data: *const c_void,
-    ) -> c_int;
-}
 
 const PREFIX: &str = "pgm_";
 const PIN_BIT: u64 = 1 << 62;

@@ -2,7 +2,7 @@
 //! functions, with `extern "C"` callbacks that record what they receive.
 #![allow(dead_code, unused_imports)]
 
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::thread::ThreadId;
 use std::time::Duration;
 
@@ -278,4 +278,104 @@ pub fn conv_key(v: &Value) -> (String, i64) {
         v["conv_id"].as_str().expect("conv_id").to_owned(),
         v["conv_type"].as_i64().expect("conv_type"),
     )
+}
+
+// The conversation-module functions with the vendor's C prototypes (`bool`
+// where our Rust signatures take its byte): the tests call them as a C
+// caller declares them. Local items shadow the glob re-export above.
+use ImSDK::ffi::types::{
+    TIMCommCallback, TIMConvConversationGroupCreatedCallback,
+    TIMConvConversationGroupDeletedCallback, TIMConvConversationGroupNameChangedCallback,
+    TIMConvConversationsAddedToGroupCallback, TIMConvConversationsDeletedFromGroupCallback,
+};
+
+extern "C" {
+    pub fn TIMConvGetConvInfo(
+        json_get_conv_list_param: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvGetConversationListByFilter(
+        filter: *const c_char,
+        next_seq: u64,
+        count: u32,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvDeleteConversationList(
+        conversation_id_array: *const c_char,
+        clear_message: bool,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvSetConversationCustomData(
+        conversation_id_array: *const c_char,
+        custom_data: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvPinConversation(
+        conv_id: *const c_char,
+        conv_type: c_int,
+        is_pinned: bool,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvMarkConversation(
+        conversation_id_array: *const c_char,
+        mark_type: u64,
+        enable_mark: bool,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvCreateConversationGroup(
+        group_name: *const c_char,
+        conversation_id_array: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvGetConversationGroupList(cb: TIMCommCallback, user_data: *const c_void) -> c_int;
+    pub fn TIMConvDeleteConversationGroup(
+        group_name: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvRenameConversationGroup(
+        old_name: *const c_char,
+        new_name: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvAddConversationsToGroup(
+        group_name: *const c_char,
+        conversation_id_array: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMConvDeleteConversationsFromGroup(
+        group_name: *const c_char,
+        conversation_id_array: *const c_char,
+        cb: TIMCommCallback,
+        user_data: *const c_void,
+    ) -> c_int;
+    pub fn TIMSetConvConversationGroupCreatedCallback(
+        cb: TIMConvConversationGroupCreatedCallback,
+        user_data: *const c_void,
+    );
+    pub fn TIMSetConvConversationGroupDeletedCallback(
+        cb: TIMConvConversationGroupDeletedCallback,
+        user_data: *const c_void,
+    );
+    pub fn TIMSetConvConversationGroupNameChangedCallback(
+        cb: TIMConvConversationGroupNameChangedCallback,
+        user_data: *const c_void,
+    );
+    pub fn TIMSetConvConversationsAddedToGroupCallback(
+        cb: TIMConvConversationsAddedToGroupCallback,
+        user_data: *const c_void,
+    );
+    pub fn TIMSetConvConversationsDeletedFromGroupCallback(
+        cb: TIMConvConversationsDeletedFromGroupCallback,
+        user_data: *const c_void,
+    );
 }
