@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::listeners::LISTENERS;
 use crate::model::request::{parse_conv_refs, parse_filter, parse_get_conv_params};
 use crate::sdk::with_session;
-use crate::store::Limits;
+use crate::store::{ConvRef, Limits};
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
 #[repr(C)]
@@ -316,6 +316,22 @@ pub unsafe extern "C" fn TIMConvGetConversationListByFilter(
     })
 }
 
+/// The `(group_name, conversation_id_array)` pair of the group functions,
+/// checked in that order.
+///
+/// # Safety
+/// Both are NULL or C strings, as for [`json_arg`].
+unsafe fn group_and_ids<'a>(
+    group_name: *const c_char,
+    conversation_id_array: *const c_char,
+) -> crate::error::Result<(&'a str, Vec<ConvRef>)> {
+    // SAFETY: forwarded.
+    let name = unsafe { json_arg(group_name) }?;
+    // SAFETY: forwarded.
+    let ids = unsafe { json_arg(conversation_id_array) }?;
+    Ok((name, parse_conv_refs(ids)?))
+}
+
 /// Largest page `TIMConvGetConversationListByFilter` gives.
 pub const MAX_PAGE: u32 = 100;
 
@@ -334,10 +350,7 @@ pub unsafe extern "C" fn TIMConvCreateConversationGroup(
     guard(|| {
         with_session(|s| {
             // SAFETY: the caller's C strings (NULL is checked).
-            let name = unsafe { json_arg(group_name) }?;
-            // SAFETY: as above.
-            let ids = unsafe { json_arg(conversation_id_array) }?;
-            let refs = parse_conv_refs(ids)?;
+            let (name, refs) = unsafe { group_and_ids(group_name, conversation_id_array) }?;
             s.group_create(name, &refs, reply_sink(cb, user_data))
         })
     })
@@ -401,10 +414,7 @@ pub unsafe extern "C" fn TIMConvAddConversationsToGroup(
     guard(|| {
         with_session(|s| {
             // SAFETY: the caller's C strings (NULL is checked).
-            let name = unsafe { json_arg(group_name) }?;
-            // SAFETY: as above.
-            let ids = unsafe { json_arg(conversation_id_array) }?;
-            let refs = parse_conv_refs(ids)?;
+            let (name, refs) = unsafe { group_and_ids(group_name, conversation_id_array) }?;
             s.group_add(name, &refs, reply_sink(cb, user_data))
         })
     })
@@ -422,10 +432,7 @@ pub unsafe extern "C" fn TIMConvDeleteConversationsFromGroup(
     guard(|| {
         with_session(|s| {
             // SAFETY: the caller's C strings (NULL is checked).
-            let name = unsafe { json_arg(group_name) }?;
-            // SAFETY: as above.
-            let ids = unsafe { json_arg(conversation_id_array) }?;
-            let refs = parse_conv_refs(ids)?;
+            let (name, refs) = unsafe { group_and_ids(group_name, conversation_id_array) }?;
             s.group_remove(name, &refs, reply_sink(cb, user_data))
         })
     })
