@@ -109,8 +109,7 @@ pub enum Body {
 const PREFAULT_MIN: usize = 1 << 20;
 
 impl Body {
-    fn render(&self, out: &mut Vec<u8>) {
-        fault::hit(Point::Render);
+    fn write(&self, out: &mut Vec<u8>) {
         match self {
             Body::Empty => {}
             Body::Conv(c) => c.write_json(out),
@@ -141,13 +140,11 @@ impl Body {
                 out.push(b']');
             }
         }
-        out.push(0);
     }
 
-    /// Renders into `out` (cleared first); false if rendering panicked.
+    /// Renders into `out`; false if rendering panicked.
     fn render_caught(&self, out: &mut Vec<u8>) -> bool {
-        out.clear();
-        catch_unwind(AssertUnwindSafe(|| self.render(out))).is_ok()
+        render_caught(out, |o| self.write(o))
     }
 
     /// True when `self` is an event array holding exactly the ConvInfo that
@@ -286,11 +283,17 @@ fn conv_event(buf: &mut Vec<u8>, kind: ConvEventKind, body: &Body) -> bool {
 /// Renders a JSON array of ConvInfo into `buf` (cleared first); false if
 /// rendering panicked.
 fn convs_caught(buf: &mut Vec<u8>, convs: &[Arc<Conv>]) -> bool {
-    buf.clear();
+    render_caught(buf, |o| write_json_array(o, convs))
+}
+
+/// Every payload's rendering: `write` into `out` (cleared first), then the
+/// NUL; false if it panicked (a bug: the payload is not delivered).
+fn render_caught(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) -> bool {
+    out.clear();
     catch_unwind(AssertUnwindSafe(|| {
         fault::hit(Point::Render);
-        write_json_array(buf, convs);
-        buf.push(0);
+        write(out);
+        out.push(0);
     }))
     .is_ok()
 }
