@@ -1,7 +1,6 @@
 //! The operations on the store, each one transaction: what it checks,
 //! what it changes, and what it answers. The vendor's limits are here.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{Change, Created, Store};
@@ -426,7 +425,6 @@ fn add_members(
 ) -> (Vec<ItemResult>, Vec<Arc<Conv>>, Vec<Arc<Conv>>) {
     let mut added: Vec<Arc<Conv>> = Vec::new();
     let mut evicted = Vec::new();
-    let mut seen = HashSet::new();
     let results = per_id(refs, |ty, id| {
         let old = txn.store().get(ty, id)?.clone();
         if old.groups().contains(name) {
@@ -449,9 +447,7 @@ fn add_members(
             }
         }
         let new = with_groups(&old, |g| g.push(name.clone()));
-        if seen.insert((old.conv_type(), old.id().clone())) {
-            added.push(new.clone());
-        }
+        added.push(new.clone());
         txn.apply(Some(old), Some(new));
         Ok(())
     });
