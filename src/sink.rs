@@ -64,11 +64,6 @@ macro_rules! sinks {
             pub fn call(&self $(, $arg: $ty)*) {
                 (self.call)(self.f, self.user_data $(, $arg)*)
             }
-
-            /// The app's function, as an address (for tests and lists).
-            pub fn function(&self) -> usize {
-                self.f
-            }
         }
     )*};
 }
