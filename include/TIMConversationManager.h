@@ -370,28 +370,33 @@ void TIMSetConvConversationsDeletedFromGroupCallback(TIMConvConversationsDeleted
                                                      const void *user_data);
 
 /**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
+ * Sets the total-unread listener (one slot; NULL clears). It hears every
+ * change of the total once the app has called
+ * `TIMConvGetTotalUnreadMessageCount` (never before).
  */
 TIM_API
 void TIMSetConvTotalUnreadMessageCountChangedCallback(TIMConvTotalUnreadMessageCountChangedCallback cb,
                                                       const void *user_data);
 
 /**
- * Keeps the callback (one slot: a later call replaces it, NULL clears it); this library produces none of its events.
+ * Sets the filtered-unread listener (one slot; NULL clears): each
+ * subscribed filter, as the app gave it, with its new count.
  */
 TIM_API
 void TIMSetConvUnreadMessageCountChangedByFilterCallback(TIMConvTotalUnreadMessageCountChangedByFilterCallback cb,
                                                          const void *user_data);
 
 /**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
+ * The total unread count, conversations with receive option Not_Receive,
+ * Not_Notify or Not_Notify_Except_At left out: `cb` gets a
+ * GetTotalUnreadNumberResult. From then on the total-unread listener hears
+ * every change.
  */
-TIM_API
-int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb,
-                                      const void *user_data);
+TIM_API int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb, const void *user_data);
 
 /**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
+ * The unread count of the conversations a filter selects (the keys of
+ * `TIMConvGetConversationListByFilter`), muted ones left out.
  */
 TIM_API
 int TIMConvGetUnreadMessageCountByFilter(const char *filter,
@@ -399,19 +404,25 @@ int TIMConvGetUnreadMessageCountByFilter(const char *filter,
                                          const void *user_data);
 
 /**
- * Not available here (it needs the vendor's servers): checks its arguments, then returns TIM_ERR_PARAM.
+ * Subscribes a filter (synchronous; the same filter again: no change; at
+ * most 100, else `TIM_ERR_PARAM`): whenever its unread count changes, the
+ * filtered-unread listener hears it, with the filter text as given here.
  */
-TIM_API
-int TIMConvSubscribeUnreadMessageCountByFilter(const char *filter);
+TIM_API int TIMConvSubscribeUnreadMessageCountByFilter(const char *filter);
 
 /**
- * Not available here (it needs the vendor's servers): checks its arguments, then returns TIM_ERR_PARAM.
+ * Ends a filter's subscription (synchronous; not subscribed: no change).
  */
-TIM_API
-int TIMConvUnsubscribeUnreadMessageCountByFilter(const char *filter);
+TIM_API int TIMConvUnsubscribeUnreadMessageCountByFilter(const char *filter);
 
 /**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
+ * Clears unread counts. `conversation_id`: `c2c_<id>` or `group_<id>` (a
+ * missing one: 6004), `"c2c"` (every C2C conversation), `"group"` (every
+ * group), NULL or `""` (every conversation); anything else
+ * `TIM_ERR_PARAM`. In C2C conversations the unread messages at or before
+ * `clean_timestamp` are read, in groups those at or before
+ * `clean_sequence`; 0 reads all. Changed conversations fire
+ * `kTIMConvEvent_Update`; `cb` gets `""`.
  */
 TIM_API
 int TIMConvCleanConversationUnreadMessageCount(const char *conversation_id,

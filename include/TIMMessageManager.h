@@ -559,6 +559,99 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Imports messages into a conversation, created if absent
+ * (`kTIMConvEvent_Add`, else `_Update`). `json_msg_array`: a non-empty
+ * JSON array of Message objects (each with `message_elem_array`; at most
+ * 8 MiB in all), all checked before any is applied. The newest by server
+ * time (else client time), unless `message_excluded_from_last_message` or
+ * older than the current one, becomes `conv_last_msg` and moves the
+ * conversation up; each message not from self (`message_is_from_self`, or
+ * `message_sender` is the logged-in user), not read and not excluded from
+ * unread raises `conv_unread_num`; each @ of the logged-in user or of
+ * everyone in a group adds a `conv_group_at_info_array` entry. `cb` gets
+ * `""`.
+ */
+TIM_API
+int TIMMsgImportMsgList(const char *conv_id,
+                        enum TIMConvType conv_type,
+                        const char *json_msg_array,
+                        TIMCommCallback cb,
+                        const void *user_data);
+
+/**
+ * Saves one message into a conversation: as one message imported by
+ * `TIMMsgImportMsgList`. `cb` gets the message as kept (`message_conv_id`,
+ * `message_conv_type` and `message_is_from_self` filled in).
+ */
+TIM_API
+int TIMMsgSaveMsg(const char *conv_id,
+                  enum TIMConvType conv_type,
+                  const char *json_msg_param,
+                  TIMCommCallback cb,
+                  const void *user_data);
+
+/**
+ * Reports a conversation read. `conv_id` NULL or `""`: every conversation
+ * of `conv_type`. `json_msg_param` NULL or `""`: everything; a message:
+ * the unread messages at or before it (C2C: by its time; group: by its
+ * `message_seq`, everything when it has none). Missing conversation: 6004.
+ * Conversations that change fire `kTIMConvEvent_Update`.
+ */
+TIM_API
+int TIMMsgReportReaded(const char *conv_id,
+                       enum TIMConvType conv_type,
+                       const char *json_msg_param,
+                       TIMCommCallback cb,
+                       const void *user_data);
+
+/**
+ * Reads every conversation: unread counts and @ entries cleared.
+ */
+TIM_API int TIMMsgMarkAllMessageAsRead(TIMCommCallback cb, const void *user_data);
+
+/**
+ * Clears a conversation's history: its last message, unread count and @
+ * entries go; its place in the list stays. Missing: 6004.
+ */
+TIM_API
+int TIMMsgClearHistoryMessage(const char *conv_id,
+                              enum TIMConvType conv_type,
+                              TIMCommCallback cb,
+                              const void *user_data);
+
+/**
+ * Sets the receive option for each user of `json_identifier_array` (a JSON
+ * array of 1 to 128-byte user ids; at most 30, else 6017 in `cb`). `opt`:
+ * a `TIMReceiveMessageOpt` (0 to 4). Kept whether or not a conversation
+ * exists; shown as `conv_recv_opt`. Not_Receive, Not_Notify and
+ * Not_Notify_Except_At leave the conversation out of unread totals.
+ */
+TIM_API
+int TIMMsgSetC2CReceiveMessageOpt(const char *json_identifier_array,
+                                  enum TIMReceiveMessageOpt opt,
+                                  TIMCommCallback cb,
+                                  const void *user_data);
+
+/**
+ * The receive option of each user of `json_identifier_array`: `cb` gets a
+ * JSON array of `GetC2CRecvMsgOptResult`, in request order.
+ */
+TIM_API
+int TIMMsgGetC2CReceiveMessageOpt(const char *json_identifier_array,
+                                  TIMCommCallback cb,
+                                  const void *user_data);
+
+/**
+ * Sets a group's receive option (`group_id`: 1 to 128 bytes), as
+ * `TIMMsgSetC2CReceiveMessageOpt` does for users.
+ */
+TIM_API
+int TIMMsgSetGroupReceiveMessageOpt(const char *group_id,
+                                    enum TIMReceiveMessageOpt opt,
+                                    TIMCommCallback cb,
+                                    const void *user_data);
+
+/**
  * Adds the callback to a list (adding the same function again keeps one entry, with the newer user_data); this library produces none of its events.
  */
 TIM_API
@@ -692,32 +785,6 @@ int TIMMsgSetLocalCustomData(const char *json_msg_param,
  * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
  */
 TIM_API
-int TIMMsgSetC2CReceiveMessageOpt(const char *json_identifier_array,
-                                  enum TIMReceiveMessageOpt opt,
-                                  TIMCommCallback cb,
-                                  const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgGetC2CReceiveMessageOpt(const char *json_identifier_array,
-                                  TIMCommCallback cb,
-                                  const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgSetGroupReceiveMessageOpt(const char *group_id,
-                                    enum TIMReceiveMessageOpt opt,
-                                    TIMCommCallback cb,
-                                    const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
 int TIMMsgSetAllReceiveMessageOpt(enum TIMReceiveMessageOpt opt,
                                   int32_t start_hour,
                                   int32_t start_minute,
@@ -790,35 +857,6 @@ int TIMMsgListDelete(const char *conv_id,
                      const char *json_msg_array,
                      TIMCommCallback cb,
                      const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgClearHistoryMessage(const char *conv_id,
-                              enum TIMConvType conv_type,
-                              TIMCommCallback cb,
-                              const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgSaveMsg(const char *conv_id,
-                  enum TIMConvType conv_type,
-                  const char *json_msg_param,
-                  TIMCommCallback cb,
-                  const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgImportMsgList(const char *conv_id,
-                        enum TIMConvType conv_type,
-                        const char *json_msg_array,
-                        TIMCommCallback cb,
-                        const void *user_data);
 
 /**
  * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
@@ -1002,23 +1040,6 @@ int TIMMsgSendNewMsgEx(const char *conv_id,
                        TIMCommCallback msgid_cb,
                        TIMCommCallback res_cb,
                        const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgReportReaded(const char *conv_id,
-                       enum TIMConvType conv_type,
-                       const char *json_msg_param,
-                       TIMCommCallback cb,
-                       const void *user_data);
-
-/**
- * Not available here (it needs the vendor's servers): checks its arguments, returns TIM_SUCC, and calls back once with ERR_SDK_INTERFACE_NOT_SUPPORT (7013).
- */
-TIM_API
-int TIMMsgMarkAllMessageAsRead(TIMCommCallback cb,
-                               const void *user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

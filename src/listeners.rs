@@ -5,8 +5,8 @@
 use parking_lot::Mutex;
 
 use crate::sink::{
-    ConvEventSink, GroupConvsSink, GroupRemovedSink, GroupRenameSink, GroupSink, LogSink,
-    NetworkSink, RawListener,
+    ConvEventSink, FilterUnreadSink, GroupConvsSink, GroupRemovedSink, GroupRenameSink, GroupSink,
+    LogSink, NetworkSink, RawListener, TotalUnreadSink,
 };
 use crate::slot::Slot;
 
@@ -27,6 +27,10 @@ pub struct Listeners {
     pub added_to_group: Slot<GroupConvsSink>,
     /// `TIMSetConvConversationsDeletedFromGroupCallback`.
     pub removed_from_group: Slot<GroupRemovedSink>,
+    /// `TIMSetConvTotalUnreadMessageCountChangedCallback`.
+    pub total_unread: Slot<TotalUnreadSink>,
+    /// `TIMSetConvUnreadMessageCountChangedByFilterCallback`.
+    pub filter_unread: Slot<FilterUnreadSink>,
     /// Every other `TIMSet…Callback`, by function name: kept, never called.
     raw: Mutex<Vec<(&'static str, RawListener)>>,
     /// `TIMAdd…Callback` / `TIMRemove…Callback` lists, by the name they
@@ -43,6 +47,8 @@ pub static LISTENERS: Listeners = Listeners {
     group_renamed: Slot::new(),
     added_to_group: Slot::new(),
     removed_from_group: Slot::new(),
+    total_unread: Slot::new(),
+    filter_unread: Slot::new(),
     raw: Mutex::new(Vec::new()),
     lists: Mutex::new(Vec::new()),
 };

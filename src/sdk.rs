@@ -30,11 +30,13 @@ use crate::model::conv::{json_array_len, write_json_array};
 use crate::model::draft::parse_draft;
 use crate::model::json::{frag, write_str, write_u64};
 use crate::model::keys::*;
+use crate::model::message::{parse_message, parse_message_array, Context};
 use crate::model::ConvId;
 use crate::model::{Conv, ConvType};
 use crate::sink::{ConvEventKind, LogLevel, LoginStatus, NetworkStatus, ReplySink};
 use crate::store::{
-    Change, ConvRef, Created, Filter, GroupEvent, ItemResult, Outcome, Page, Snapshot, Store,
+    Change, ConvRef, CountEvent, Created, Filter, GroupEvent, ItemResult, Outcome, Page, ReadPoint,
+    Scope, Snapshot, Store,
 };
 
 /// One user's conversations (or the embedded default's).
@@ -102,6 +104,12 @@ pub enum Body {
     Page(Page),
     /// A JSON array of strings.
     Names(Vec<Arc<str>>),
+    /// A `GetTotalUnreadNumberResult`.
+    Total(u64),
+    /// A JSON array of `GetC2CRecvMsgOptResult`.
+    RecvOpts(Vec<(String, u8)>),
+    /// JSON text as it is (a message).
+    Text(Box<str>),
 }
 
 /// Output buffers at least this large are pre-faulted in one system call
@@ -139,6 +147,34 @@ impl Body {
                 }
                 out.push(b']');
             }
+            Body::Total(n) => {
+                out.extend_from_slice(frag!(
+                    "{\"",
+                    kTIMConvGetTotalUnreadMessageCountResultUnreadCount,
+                    "\":"
+                ));
+                write_u64(out, u64::from(count_arg(*n).unsigned_abs()));
+                out.push(b'}');
+            }
+            Body::RecvOpts(opts) => {
+                out.push(b'[');
+                for (i, (id, opt)) in opts.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(frag!(
+                        "{\"",
+                        kTIMMsgGetC2CRecvMsgOptResultIdentifier,
+                        "\":"
+                    ));
+                    write_str(out, id);
+                    out.extend_from_slice(frag!(",\"", kTIMMsgGetC2CRecvMsgOptResultOpt, "\":"));
+                    write_u64(out, u64::from(*opt));
+                    out.push(b'}');
+                }
+                out.push(b']');
+            }
+            Body::Text(t) => out.extend_from_slice(t.as_bytes()),
         }
     }
 
@@ -265,6 +301,12 @@ impl Task for Job {
 pub enum Event {
     Conv(ConvEventKind, Body),
     Group(GroupEvent),
+    Count(CountEvent),
+}
+
+/// An unread count as the callbacks' `int` carries it (at most `i32::MAX`).
+fn count_arg(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// Delivers a conversation event; true if the listener got it (a payload
@@ -334,14 +376,31 @@ impl Event {
                     .group_renamed
                     .deliver(|l| l.call(&c_name(old), &c_name(new))),
             },
+            Event::Count(CountEvent::Total(n)) => {
+                LISTENERS.total_unread.deliver(|l| l.call(count_arg(*n)))
+            }
+            Event::Count(CountEvent::Filter(text, n)) => LISTENERS
+                .filter_unread
+                .deliver(|l| l.call(&c_name(text), count_arg(*n))),
         }
     }
 }
 
 /// The events of a committed change: one conversation event per kind
 /// (Add, Del, Update, each listing every conversation concerned once, in
-/// its latest version), then the group events.
+/// its latest version), then the group events, then the unread counts that
+/// moved.
 fn events_of(
+    changes: Vec<Change>,
+    groups: Vec<GroupEvent>,
+    counts: Vec<CountEvent>,
+) -> (Option<(ConvEventKind, Body)>, Vec<Event>) {
+    let (first, mut more) = conv_and_group_events(changes, groups);
+    more.extend(counts.into_iter().map(Event::Count));
+    (first, more)
+}
+
+fn conv_and_group_events(
     changes: Vec<Change>,
     groups: Vec<GroupEvent>,
 ) -> (Option<(ConvEventKind, Body)>, Vec<Event>) {
@@ -530,7 +589,7 @@ impl Ctx<'_> {
     /// events of every listener kind and then the reply, queued as one job
     /// (under the store's lock, which the caller holds).
     fn commit<R>(&self, out: Outcome<R>, reply: impl FnOnce(R) -> Option<ReplyJob>) {
-        let (event, more) = events_of(out.changes, out.groups);
+        let (event, more) = events_of(out.changes, out.groups, out.counts);
         self.deliver(event, more, reply(out.result));
     }
 
@@ -698,6 +757,168 @@ impl Ctx<'_> {
         }
         let page = self.session.store.lock().page(filter, after, count);
         self.deliver(None, Vec::new(), ok(reply, Body::Page(page)));
+        Ok(())
+    }
+}
+
+/// Conversation state from messages, receive options and unread counts.
+impl Ctx<'_> {
+    /// The logged-in user (none in the embedded default).
+    fn user(&self) -> Option<&str> {
+        match &self.core.mode {
+            Mode::Embedded(_) => None,
+            Mode::Initialized { login, .. } => login.as_deref(),
+        }
+    }
+
+    fn msg_ctx<'b>(&'b self, conv_type: ConvType, conv_id: &'b str) -> Context<'b> {
+        Context {
+            conv_type,
+            conv_id,
+            user: self.user(),
+            now: unix_now(),
+        }
+    }
+
+    /// `TIMMsgImportMsgList`: a non-empty JSON array of messages, all
+    /// checked before any is applied.
+    pub fn msg_import(
+        &self,
+        ty: ConvType,
+        id: &str,
+        json: &str,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        let ctx = self.msg_ctx(ty, id);
+        let msgs = parse_message_array(json, &ctx)?;
+        if msgs.is_empty() {
+            return Err(Error::InvalidParam);
+        }
+        self.op(reply, |s| s.import(&ctx, &msgs), |r, ()| ok(r, Body::Empty))
+    }
+
+    /// `TIMMsgSaveMsg`: one message; the reply carries it as kept.
+    pub fn msg_save(
+        &self,
+        ty: ConvType,
+        id: &str,
+        json: &str,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        let ctx = self.msg_ctx(ty, id);
+        let msg = parse_message(json, &ctx)?;
+        let text = msg.stored_text(&ctx);
+        self.op(
+            reply,
+            |s| s.import(&ctx, std::slice::from_ref(&msg)),
+            |r, ()| ok(r, Body::Text(text)),
+        )
+    }
+
+    /// `TIMMsgReportReaded`: `id` `None` reads every conversation of the
+    /// type; `msg` `None` reads everything, else up to that message (C2C:
+    /// its time; group: its sequence, everything if it has none).
+    pub fn msg_report_read(
+        &self,
+        ty: ConvType,
+        id: Option<&str>,
+        msg: Option<&str>,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        let (scope, upto) = match id {
+            None => (Scope::Type(ty), ReadPoint::ALL),
+            Some(id) => {
+                let upto = match msg {
+                    None => ReadPoint::ALL,
+                    Some(text) => {
+                        let ctx = self.msg_ctx(ty, id);
+                        let m = parse_message(text, &ctx)?;
+                        let point = match ty {
+                            ConvType::C2C => Some(m.time(&ctx)),
+                            ConvType::Group => (m.facts.seq != 0).then_some(m.facts.seq),
+                        };
+                        ReadPoint {
+                            c2c_time: point,
+                            group_seq: point,
+                        }
+                    }
+                };
+                (Scope::One(ty, id.to_owned()), upto)
+            }
+        };
+        self.msg_read(&scope, upto, reply)
+    }
+
+    /// Reads the unread messages of `scope` up to `upto`
+    /// (`TIMMsgMarkAllMessageAsRead`, `TIMConvCleanConversationUnreadMessageCount`).
+    pub fn msg_read(&self, scope: &Scope, upto: ReadPoint, reply: Option<ReplySink>) -> Result<()> {
+        self.op(reply, |s| s.read(scope, upto), |r, ()| ok(r, Body::Empty))
+    }
+
+    /// `TIMMsgClearHistoryMessage`.
+    pub fn msg_clear_history(
+        &self,
+        ty: ConvType,
+        id: &str,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(
+            reply,
+            |s| s.clear_history(ty, id),
+            |r, ()| ok(r, Body::Empty),
+        )
+    }
+
+    /// `TIMMsgSetC2CReceiveMessageOpt` / `TIMMsgSetGroupReceiveMessageOpt`.
+    pub fn set_recv_opt(
+        &self,
+        ty: ConvType,
+        ids: &[&str],
+        opt: u8,
+        reply: Option<ReplySink>,
+    ) -> Result<()> {
+        self.op(
+            reply,
+            |s| s.set_recv_opt(ty, ids, opt),
+            |r, ()| ok(r, Body::Empty),
+        )
+    }
+
+    /// `TIMMsgGetC2CReceiveMessageOpt`.
+    pub fn get_c2c_recv_opts(&self, ids: &[String], reply: Option<ReplySink>) -> Result<()> {
+        fault::hit(Point::Store);
+        let opts = self.session.store.lock().c2c_recv_opts(ids);
+        self.deliver(None, Vec::new(), ok(reply, Body::RecvOpts(opts)));
+        Ok(())
+    }
+
+    /// `TIMConvGetTotalUnreadMessageCount`: from now on, changes of the
+    /// total are told.
+    pub fn total_unread(&self, reply: Option<ReplySink>) -> Result<()> {
+        fault::hit(Point::Store);
+        let n = self.session.store.lock().total_unread();
+        self.deliver(None, Vec::new(), ok(reply, Body::Total(n)));
+        Ok(())
+    }
+
+    /// `TIMConvGetUnreadMessageCountByFilter`.
+    pub fn filter_unread(&self, filter: &Filter, reply: Option<ReplySink>) -> Result<()> {
+        fault::hit(Point::Store);
+        let n = self.session.store.lock().filter_unread(filter);
+        self.deliver(None, Vec::new(), ok(reply, Body::Total(n)));
+        Ok(())
+    }
+
+    /// `TIMConvSubscribeUnreadMessageCountByFilter` (synchronous).
+    pub fn subscribe_unread(&self, filter: Filter, text: &str) -> Result<()> {
+        fault::hit(Point::Store);
+        self.session.store.lock().subscribe(filter, text)
+    }
+
+    /// `TIMConvUnsubscribeUnreadMessageCountByFilter` (synchronous).
+    pub fn unsubscribe_unread(&self, filter: &Filter) -> Result<()> {
+        fault::hit(Point::Store);
+        self.session.store.lock().unsubscribe(filter);
         Ok(())
     }
 }

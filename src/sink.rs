@@ -87,6 +87,11 @@ sinks! {
     GroupRenameSink(old: &CStr, new: &CStr);
     /// `TIMConvConversationsDeletedFromGroupCallback` (8.2+, with `reason`).
     GroupRemovedSink(group: &CStr, json: &[u8], reason: u32);
+    /// `TIMConvTotalUnreadMessageCountChangedCallback`.
+    TotalUnreadSink(total: i32);
+    /// `TIMConvTotalUnreadMessageCountChangedByFilterCallback`: the filter
+    /// as subscribed and its count.
+    FilterUnreadSink(filter: &CStr, total: i32);
 }
 
 /// A listener this library keeps but never calls (its events come from the

@@ -15,11 +15,13 @@ use super::types::{
     TIMCommCallback, TIMConvConversationGroupCreatedCallback,
     TIMConvConversationGroupDeletedCallback, TIMConvConversationGroupNameChangedCallback,
     TIMConvConversationsAddedToGroupCallback, TIMConvConversationsDeletedFromGroupCallback,
-    TIMConvEventCallback, TIMLogCallback, TIMNetworkStatusListenerCallback,
+    TIMConvEventCallback, TIMConvTotalUnreadMessageCountChangedByFilterCallback,
+    TIMConvTotalUnreadMessageCountChangedCallback, TIMLogCallback,
+    TIMNetworkStatusListenerCallback,
 };
 use crate::sink::{
-    ConvEventSink, GroupConvsSink, GroupRemovedSink, GroupRenameSink, GroupSink, LogSink,
-    NetworkSink, RawListener, ReplySink,
+    ConvEventSink, FilterUnreadSink, GroupConvsSink, GroupRemovedSink, GroupRenameSink, GroupSink,
+    LogSink, NetworkSink, RawListener, ReplySink, TotalUnreadSink,
 };
 
 /// Defines, for one vendor callback typedef, the function that makes its
@@ -76,6 +78,11 @@ sink_of!(removed_from_group_sink(TIMConvConversationsDeletedFromGroupCallback) -
     fn(group: &CStr => *const c_char = group.as_ptr(),
        json: &[u8] => *const c_char = nul_terminated(json),
        reason: u32 => u32 = reason));
+
+sink_of!(total_unread_sink(TIMConvTotalUnreadMessageCountChangedCallback) -> TotalUnreadSink,
+    fn(total: i32 => c_int = total));
+sink_of!(filter_unread_sink(TIMConvTotalUnreadMessageCountChangedByFilterCallback) -> FilterUnreadSink,
+    fn(filter: &CStr => *const c_char = filter.as_ptr(), total: i32 => c_int = total));
 
 /// The pointer to JSON text the worker wrote with its NUL.
 fn nul_terminated(json: &[u8]) -> *const c_char {

@@ -7,23 +7,25 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::args::{conv_arg, guard, guard_void, json_arg, CBool};
+use super::args::{conv_arg, guard, guard_void, json_arg, opt_str_arg, CBool};
 use super::callback::{
-    added_to_group_sink, conv_event_sink, group_created_sink, group_deleted_sink,
-    group_renamed_sink, removed_from_group_sink, reply_sink,
+    added_to_group_sink, conv_event_sink, filter_unread_sink, group_created_sink,
+    group_deleted_sink, group_renamed_sink, removed_from_group_sink, reply_sink, total_unread_sink,
 };
 use super::types::{
     TIMCommCallback, TIMConvConversationGroupCreatedCallback,
     TIMConvConversationGroupDeletedCallback, TIMConvConversationGroupNameChangedCallback,
     TIMConvConversationsAddedToGroupCallback, TIMConvConversationsDeletedFromGroupCallback,
-    TIMConvEventCallback, TIMConvTypeParam,
+    TIMConvEventCallback, TIMConvTotalUnreadMessageCountChangedByFilterCallback,
+    TIMConvTotalUnreadMessageCountChangedCallback, TIMConvTypeParam,
 };
 use crate::dispatch::on_any_worker;
 use crate::error::Error;
 use crate::listeners::LISTENERS;
 use crate::model::request::{parse_conv_refs, parse_filter, parse_get_conv_params};
+use crate::model::ConvType;
 use crate::sdk::with_session;
-use crate::store::{ConvRef, Limits};
+use crate::store::{ConvRef, Limits, ReadPoint, Scope};
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
 #[repr(C)]
@@ -504,5 +506,130 @@ pub unsafe extern "C" fn TIMSetConvConversationsDeletedFromGroupCallback(
         LISTENERS
             .removed_from_group
             .set(removed_from_group_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// Sets the total-unread listener (one slot; NULL clears). It hears every
+/// change of the total once the app has called
+/// `TIMConvGetTotalUnreadMessageCount` (never before).
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvTotalUnreadMessageCountChangedCallback(
+    cb: TIMConvTotalUnreadMessageCountChangedCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .total_unread
+            .set(total_unread_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// Sets the filtered-unread listener (one slot; NULL clears): each
+/// subscribed filter, as the app gave it, with its new count.
+#[no_mangle]
+pub unsafe extern "C" fn TIMSetConvUnreadMessageCountChangedByFilterCallback(
+    cb: TIMConvTotalUnreadMessageCountChangedByFilterCallback,
+    user_data: *const c_void,
+) {
+    guard_void(|| {
+        LISTENERS
+            .filter_unread
+            .set(filter_unread_sink(cb, user_data), on_any_worker())
+    })
+}
+
+/// The total unread count, conversations with receive option Not_Receive,
+/// Not_Notify or Not_Notify_Except_At left out: `cb` gets a
+/// GetTotalUnreadNumberResult. From then on the total-unread listener hears
+/// every change.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvGetTotalUnreadMessageCount(
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| with_session(|s| s.total_unread(reply_sink(cb, user_data))))
+}
+
+/// The unread count of the conversations a filter selects (the keys of
+/// `TIMConvGetConversationListByFilter`), muted ones left out.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvGetUnreadMessageCountByFilter(
+    filter: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let json = unsafe { json_arg(filter) }?;
+            s.filter_unread(&parse_filter(json)?, reply_sink(cb, user_data))
+        })
+    })
+}
+
+/// Subscribes a filter (synchronous; the same filter again: no change; at
+/// most 100, else `TIM_ERR_PARAM`): whenever its unread count changes, the
+/// filtered-unread listener hears it, with the filter text as given here.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvSubscribeUnreadMessageCountByFilter(
+    filter: *const c_char,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let json = unsafe { json_arg(filter) }?;
+            s.subscribe_unread(parse_filter(json)?, json)
+        })
+    })
+}
+
+/// Ends a filter's subscription (synchronous; not subscribed: no change).
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvUnsubscribeUnreadMessageCountByFilter(
+    filter: *const c_char,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL is checked).
+            let json = unsafe { json_arg(filter) }?;
+            s.unsubscribe_unread(&parse_filter(json)?)
+        })
+    })
+}
+
+/// Clears unread counts. `conversation_id`: `c2c_<id>` or `group_<id>` (a
+/// missing one: 6004), `"c2c"` (every C2C conversation), `"group"` (every
+/// group), NULL or `""` (every conversation); anything else
+/// `TIM_ERR_PARAM`. In C2C conversations the unread messages at or before
+/// `clean_timestamp` are read, in groups those at or before
+/// `clean_sequence`; 0 reads all. Changed conversations fire
+/// `kTIMConvEvent_Update`; `cb` gets `""`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvCleanConversationUnreadMessageCount(
+    conversation_id: *const c_char,
+    clean_timestamp: u64,
+    clean_sequence: u64,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> c_int {
+    guard(|| {
+        with_session(|s| {
+            // SAFETY: the caller's C string (NULL has a meaning here).
+            let given = unsafe { opt_str_arg(conversation_id, Limits::ID + "group_".len()) }?;
+            let scope = match given.unwrap_or("") {
+                "" => Scope::All,
+                "c2c" => Scope::Type(ConvType::C2C),
+                "group" => Scope::Type(ConvType::Group),
+                other => match ConvRef::parse(other.to_owned()).conv {
+                    Some((ty, id)) => Scope::One(ty, id),
+                    None => return Err(Error::InvalidParam),
+                },
+            };
+            let upto = ReadPoint {
+                c2c_time: (clean_timestamp != 0).then_some(clean_timestamp),
+                group_seq: (clean_sequence != 0).then_some(clean_sequence),
+            };
+            s.msg_read(&scope, upto, reply_sink(cb, user_data))
+        })
     })
 }

@@ -36,6 +36,30 @@ impl ConvType {
 /// the vendor's pinned sample (`0x4000000000000005`).
 pub const PINNED_BIT: u64 = 1 << 62;
 
+/// An @-mention of the logged-in user, or of everyone, in a group message
+/// not yet read (`conv_group_at_info_array`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AtInfo {
+    pub seq: u64,
+    /// `TIMGroupAtType`: 1 @me, 2 @all, 3 both.
+    pub at_type: u8,
+}
+
+/// A conversation's last message: its text (`conv_last_msg`) and its time
+/// (server time, else client time), which a newer message must reach to
+/// replace it. Shared between versions of the conversation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LastMsg {
+    pub text: Box<str>,
+    pub time: u64,
+}
+
+/// `TIMReceiveMessageOpt` values that leave a conversation out of the unread
+/// totals: Not_Receive, Not_Notify, Not_Notify_Except_At.
+pub fn is_muted(recv_opt: u8) -> bool {
+    matches!(recv_opt, 1..=3)
+}
+
 /// One conversation. Shared as `Arc<Conv>` between the store and pending
 /// callbacks; a change makes a new version (copy on write), so a queued
 /// payload always shows the state at the moment its change took effect.
@@ -56,6 +80,15 @@ pub struct Conv {
     custom_data: Option<Box<str>>,
     /// The conversation groups it belongs to, in the order it joined them.
     groups: Box<[Arc<str>]>,
+    /// `conv_recv_opt`.
+    recv_opt: u8,
+    /// `conv_unread_num`: the unread messages (their points are kept by the
+    /// store).
+    unread: u64,
+    /// The highest message sequence seen (group conversations).
+    max_seq: u64,
+    last: Option<Arc<LastMsg>>,
+    at: Box<[AtInfo]>,
 }
 
 impl Conv {
@@ -70,7 +103,61 @@ impl Conv {
             draft: None,
             custom_data: None,
             groups: Box::new([]),
+            recv_opt: 0,
+            unread: 0,
+            max_seq: 0,
+            last: None,
+            at: Box::new([]),
         }
+    }
+
+    pub fn recv_opt(&self) -> u8 {
+        self.recv_opt
+    }
+
+    pub fn set_recv_opt(&mut self, opt: u8) {
+        self.recv_opt = opt;
+    }
+
+    /// The unread count that totals include: none while muted.
+    pub fn counted_unread(&self) -> u64 {
+        if is_muted(self.recv_opt) {
+            0
+        } else {
+            self.unread
+        }
+    }
+
+    pub fn unread(&self) -> u64 {
+        self.unread
+    }
+
+    pub fn set_unread(&mut self, n: u64) {
+        self.unread = n;
+    }
+
+    pub fn max_seq(&self) -> u64 {
+        self.max_seq
+    }
+
+    pub fn set_max_seq(&mut self, seq: u64) {
+        self.max_seq = seq;
+    }
+
+    pub fn last_msg(&self) -> Option<&Arc<LastMsg>> {
+        self.last.as_ref()
+    }
+
+    pub fn set_last_msg(&mut self, last: Option<Arc<LastMsg>>) {
+        self.last = last;
+    }
+
+    pub fn at_info(&self) -> &[AtInfo] {
+        &self.at
+    }
+
+    pub fn set_at_info(&mut self, at: Vec<AtInfo>) {
+        self.at = at.into_boxed_slice();
     }
 
     pub fn id(&self) -> &ConvId {
@@ -162,15 +249,38 @@ impl Conv {
         self.write_id(out);
         out.put(F_TYPE);
         out.put(&[b'0' + self.conv_type as u8]);
+        out.put(F_UNREAD);
+        out.put_u64(self.unread);
         out.put(F_ACTIVE_TIME);
         out.put_u64(self.order_key());
+        out.put(F_HAS_LAST);
+        match &self.last {
+            Some(m) => {
+                out.put(HAS_LAST);
+                out.put(m.text.as_bytes());
+            }
+            None => out.put(b"false"),
+        }
         out.put(F_HAS_DRAFT);
         match &self.draft {
             Some(d) => {
                 out.put(HAS_DRAFT);
                 out.put(d.as_bytes());
             }
-            None => out.put(NO_DRAFT),
+            None => out.put(b"false"),
+        }
+        out.put(F_RECV_OPT);
+        out.put_u64(u64::from(self.recv_opt));
+        out.put(F_AT);
+        for (i, a) in self.at.iter().enumerate() {
+            if i > 0 {
+                out.put(b",");
+            }
+            out.put(F_AT_TYPE);
+            out.put_u64(u64::from(a.at_type));
+            out.put(F_AT_SEQ);
+            out.put_u64(a.seq);
+            out.put(b"}");
         }
         out.put(F_PINNED);
         out.put(if self.pinned { b"true" } else { b"false" });
@@ -204,33 +314,23 @@ impl Conv {
 // The constant parts of a ConvInfo object, in output order.
 const F_ID: &[u8] = frag!("{\"", kTIMConvId, "\":\"");
 const F_TYPE: &[u8] = frag!("\",\"", kTIMConvType, "\":");
-const F_ACTIVE_TIME: &[u8] = frag!(
+const F_UNREAD: &[u8] = frag!(
     ",\"",
     kTIMConvFaceUrl,
     "\":\"\",\"",
     kTIMConvUnReadNum,
-    "\":0,\"",
-    kTIMConvActiveTime,
     "\":"
 );
-const F_HAS_DRAFT: &[u8] = frag!(
-    ",\"",
-    kTIMConvIsHasLastMsg,
-    "\":false,\"",
-    kTIMConvIsHasDraft,
-    "\":"
-);
+const F_ACTIVE_TIME: &[u8] = frag!(",\"", kTIMConvActiveTime, "\":");
+const F_HAS_LAST: &[u8] = frag!(",\"", kTIMConvIsHasLastMsg, "\":");
+const HAS_LAST: &[u8] = frag!("true,\"", kTIMConvLastMsg, "\":");
+const F_HAS_DRAFT: &[u8] = frag!(",\"", kTIMConvIsHasDraft, "\":");
 const HAS_DRAFT: &[u8] = frag!("true,\"", kTIMConvDraft, "\":");
-const NO_DRAFT: &[u8] = b"false";
-const F_PINNED: &[u8] = frag!(
-    ",\"",
-    kTIMConvRecvOpt,
-    "\":0,\"",
-    kTIMConvGroupAtInfoArray,
-    "\":[],\"",
-    kTIMConvIsPinned,
-    "\":"
-);
+const F_RECV_OPT: &[u8] = frag!(",\"", kTIMConvRecvOpt, "\":");
+const F_AT: &[u8] = frag!(",\"", kTIMConvGroupAtInfoArray, "\":[");
+const F_AT_TYPE: &[u8] = frag!("{\"", kTIMGroupAtInfoAtType, "\":");
+const F_AT_SEQ: &[u8] = frag!(",\"", kTIMGroupAtInfoSeq, "\":");
+const F_PINNED: &[u8] = frag!("],\"", kTIMConvIsPinned, "\":");
 const F_SHOW_NAME: &[u8] = frag!(",\"", kTIMConvShowName, "\":\"");
 const F_MARKS: &[u8] = frag!("\",\"", kTIMConvMarkArray, "\":[");
 const F_CUSTOM: &[u8] = frag!("],\"", kTIMConvCustomData, "\":\"");
@@ -307,6 +407,38 @@ mod tests {
         m.set_custom_data("cu\"stom\n");
         m.set_groups(vec!["g1".into(), "g\\2".into()]);
         cases.push(m);
+        let mut g = Conv::new(ConvType::Group, ConvId::new("g"), 4);
+        g.set_unread(u64::MAX);
+        g.set_recv_opt(3);
+        g.set_last_msg(Some(Arc::new(LastMsg {
+            text: r#"{"message_elem_array":[],"s":"\u00e9"}"#.into(),
+            time: 9,
+        })));
+        g.set_at_info(vec![
+            AtInfo { seq: 1, at_type: 1 },
+            AtInfo {
+                seq: u64::MAX,
+                at_type: 3,
+            },
+        ]);
+        let v: Value = serde_json::from_slice(&{
+            let mut o = Vec::new();
+            g.write_json(&mut o);
+            o
+        })
+        .unwrap();
+        assert_eq!(v[kTIMConvUnReadNum].as_u64(), Some(u64::MAX));
+        assert_eq!(v[kTIMConvRecvOpt], 3);
+        assert_eq!(v[kTIMConvIsHasLastMsg], true);
+        assert_eq!(v[kTIMConvLastMsg]["s"], "\u{e9}");
+        assert_eq!(
+            v[kTIMConvGroupAtInfoArray],
+            serde_json::json!([
+                {kTIMGroupAtInfoAtType: 1, kTIMGroupAtInfoSeq: 1},
+                {kTIMGroupAtInfoAtType: 3, kTIMGroupAtInfoSeq: u64::MAX}
+            ])
+        );
+        cases.push(g);
         let mut arr = Vec::new();
         write_json_array(
             &mut arr,

@@ -46,7 +46,7 @@ struct DraftShape {
 }
 
 /// Reads an object's keys, refusing a key seen before in that object.
-fn next_unique_key<'de, A: MapAccess<'de>>(
+pub(crate) fn next_unique_key<'de, A: MapAccess<'de>>(
     map: &mut A,
     seen: &mut HashSet<Cow<'de, str>>,
 ) -> std::result::Result<Option<Cow<'de, str>>, A::Error> {
@@ -132,7 +132,7 @@ impl<'de> Deserialize<'de> for MessageShape {
 }
 
 /// A JSON array (of anything without duplicate keys).
-struct JsonArray;
+pub(crate) struct JsonArray;
 
 impl<'de> Deserialize<'de> for JsonArray {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -155,7 +155,7 @@ impl<'de> Deserialize<'de> for JsonArray {
 }
 
 /// A JSON string (and nothing else: not null).
-struct JsonString;
+pub(crate) struct JsonString;
 
 impl<'de> Deserialize<'de> for JsonString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {

@@ -7,7 +7,8 @@ pub mod draft;
 pub mod id;
 pub mod json;
 pub mod keys;
+pub mod message;
 pub mod request;
 
-pub use conv::{Conv, ConvType, PINNED_BIT};
+pub use conv::{is_muted, AtInfo, Conv, ConvType, LastMsg, PINNED_BIT};
 pub use id::ConvId;

@@ -18,6 +18,23 @@ pub fn parse_conv_refs(json: &str) -> Result<Vec<ConvRef>> {
     Ok(ids.into_iter().map(ConvRef::parse).collect())
 }
 
+/// A `json_identifier_array`: a JSON array of user ids (else
+/// `InvalidJson`), not empty, each 1 to 128 bytes (else `InvalidParam`).
+pub fn parse_user_ids(json: &str) -> Result<Vec<String>> {
+    if !json.trim_start().starts_with('[') {
+        return Err(Error::InvalidJson);
+    }
+    let ids: Vec<String> = serde_json::from_str(json).map_err(|_| Error::InvalidJson)?;
+    if ids.is_empty()
+        || ids
+            .iter()
+            .any(|i| i.is_empty() || i.len() > crate::store::Limits::ID)
+    {
+        return Err(Error::InvalidParam);
+    }
+    Ok(ids)
+}
+
 #[derive(Deserialize)]
 struct GetConvParam {
     get_conversation_list_param_conv_id: String,
@@ -99,6 +116,21 @@ mod tests {
                 Error::InvalidJson,
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn user_ids_are_strings_of_1_to_128_bytes() {
+        assert_eq!(parse_user_ids(r#"["a","b"]"#).unwrap(), ["a", "b"]);
+        for (bad, e) in [
+            ("[]", Error::InvalidParam),
+            (r#"[""]"#, Error::InvalidParam),
+            (&*format!("[\"{}\"]", "x".repeat(129)), Error::InvalidParam),
+            ("[1]", Error::InvalidJson),
+            ("{}", Error::InvalidJson),
+            ("[null]", Error::InvalidJson),
+        ] {
+            assert_eq!(parse_user_ids(bad).unwrap_err(), e, "{bad}");
         }
     }
 

@@ -21,11 +21,12 @@
 //! transaction dropped without commit (a panic in the middle of a batch)
 //! undoes what it applied, so an operation applies whole or not at all.
 
+mod messages;
 mod ops;
 mod order;
 mod page;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -33,6 +34,7 @@ use crate::fault::{self, Point};
 use crate::model::{Conv, ConvId, ConvType};
 use order::{OrderIndex, OrderSnapshot};
 
+pub use messages::{CountEvent, ReadPoint, Scope};
 pub use ops::{ConvRef, GroupEvent, ItemResult, Limits, Outcome};
 pub use page::{Filter, Page};
 
@@ -72,6 +74,23 @@ pub struct Store {
     pinned: usize,
     /// Conversations with at least one mark.
     marked: usize,
+    /// Order keys of the conversations with unread messages.
+    with_unread: BTreeSet<u64>,
+    /// Order keys of the conversations with @ entries.
+    with_at: BTreeSet<u64>,
+    /// The unread count of every conversation not muted.
+    unread_total: u64,
+    /// The subscribed unread-count filters, each with its count.
+    subs: Vec<messages::Sub>,
+    /// The app has asked for the total once: its changes are told.
+    total_asked: bool,
+    /// Per [`ConvType::index`]: each conversation's unread messages, as
+    /// their points (C2C: time; group: sequence) with how many share one.
+    points: [HashMap<ConvId, BTreeMap<u64, u32>>; 2],
+    /// Per [`ConvType::index`]: receive options set for a user or a group,
+    /// whether or not a conversation exists (the vendor keeps them on its
+    /// server).
+    recv_opts: [HashMap<ConvId, u8>; 2],
 }
 
 /// Every conversation in list order, as it was when taken.
@@ -109,6 +128,12 @@ pub struct Change {
 /// What a transaction applied, for undo.
 enum Undo {
     Conv(Change),
+    /// One unread point was added.
+    PointAdded(ConvType, ConvId, u64),
+    /// These unread points were removed.
+    PointsRemoved(ConvType, ConvId, BTreeMap<u64, u32>),
+    /// A receive option was set; this was the one before.
+    RecvOpt(ConvType, ConvId, Option<u8>),
     /// A group was added at the end of `groups`.
     GroupAdded,
     /// The group at this position was removed.
@@ -123,6 +148,26 @@ pub struct Txn<'a> {
     /// Conversation changes applied so far.
     applied: usize,
     committed: bool,
+    /// The unread total and each subscription's count when it began.
+    total_before: u64,
+    subs_before: Vec<u64>,
+}
+
+/// What a committed transaction changed: the conversations, in the order
+/// applied, and the unread counts that moved.
+#[derive(Default)]
+pub struct Committed {
+    pub changes: Vec<Change>,
+    pub counts: Vec<CountEvent>,
+}
+
+impl From<Vec<Change>> for Committed {
+    fn from(changes: Vec<Change>) -> Committed {
+        Committed {
+            changes,
+            counts: Vec::new(),
+        }
+    }
 }
 
 impl Store {
@@ -175,6 +220,21 @@ impl Store {
             }
         }
         self.pinned += usize::from(c.is_pinned());
+        if c.unread() > 0 {
+            self.with_unread.insert(k);
+        }
+        if !c.at_info().is_empty() {
+            self.with_at.insert(k);
+        }
+        let n = c.counted_unread();
+        self.unread_total += n;
+        if n > 0 {
+            for s in &mut self.subs {
+                if s.filter.matches(c) {
+                    s.count += n;
+                }
+            }
+        }
     }
 
     /// Removes `c` from every index and total: the exact inverse of
@@ -208,11 +268,28 @@ impl Store {
             }
         }
         self.pinned -= usize::from(c.is_pinned());
+        if c.unread() > 0 {
+            self.with_unread.remove(&k);
+        }
+        if !c.at_info().is_empty() {
+            self.with_at.remove(&k);
+        }
+        let n = c.counted_unread();
+        self.unread_total -= n;
+        if n > 0 {
+            for s in &mut self.subs {
+                if s.filter.matches(c) {
+                    s.count -= n;
+                }
+            }
+        }
     }
 
     /// Starts a transaction.
     pub fn txn(&mut self) -> Txn<'_> {
         Txn {
+            total_before: self.unread_total,
+            subs_before: self.subs.iter().map(|s| s.count).collect(),
             store: self,
             log: Vec::new(),
             applied: 0,
@@ -257,7 +334,15 @@ impl Txn<'_> {
         if let Some(n) = &new {
             self.store.index(n);
         }
+        // A removed conversation takes its unread points with it.
+        let dropped = match (&old, &new) {
+            (Some(o), None) => self.store.points[o.conv_type().index()]
+                .remove_entry(o.id().as_bytes())
+                .map(|(id, p)| Undo::PointsRemoved(o.conv_type(), id, p)),
+            _ => None,
+        };
         self.log.push(Undo::Conv(Change { old, new }));
+        self.log.extend(dropped);
         self.applied += 1;
         if self.applied == 1 {
             // Tests make the rest of a batch fail here, to prove undo.
@@ -311,16 +396,29 @@ impl Txn<'_> {
         Some(created)
     }
 
-    /// Ends the transaction: what changed, in the order applied.
-    pub fn commit(mut self) -> Vec<Change> {
+    /// Ends the transaction: what changed, in the order applied, and the
+    /// unread counts that moved (the total only once the app has asked for
+    /// it).
+    pub fn commit(mut self) -> Committed {
         self.committed = true;
-        std::mem::take(&mut self.log)
+        let s = &*self.store;
+        let mut counts = Vec::new();
+        if s.total_asked && s.unread_total != self.total_before {
+            counts.push(CountEvent::Total(s.unread_total));
+        }
+        for (sub, before) in s.subs.iter().zip(&self.subs_before) {
+            if sub.count != *before {
+                counts.push(CountEvent::Filter(sub.text.clone(), sub.count));
+            }
+        }
+        let changes = std::mem::take(&mut self.log)
             .into_iter()
             .filter_map(|u| match u {
                 Undo::Conv(c) => Some(c),
                 _ => None,
             })
-            .collect()
+            .collect();
+        Committed { changes, counts }
     }
 }
 
@@ -340,6 +438,20 @@ impl Drop for Txn<'_> {
                         self.store.index(o);
                     }
                 }
+                Undo::PointAdded(ty, id, p) => self.store.unpoint(ty, &id, p),
+                Undo::PointsRemoved(ty, id, removed) => {
+                    let map = self.store.points[ty.index()].entry(id).or_default();
+                    for (p, n) in removed {
+                        *map.entry(p).or_default() += n;
+                    }
+                }
+                Undo::RecvOpt(ty, id, old) => {
+                    let map = &mut self.store.recv_opts[ty.index()];
+                    match old {
+                        Some(o) => map.insert(id, o),
+                        None => map.remove(&id),
+                    };
+                }
                 Undo::GroupAdded => {
                     self.store.groups.pop();
                 }
@@ -352,6 +464,8 @@ impl Drop for Txn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::message::{Context, Message};
+    use crate::model::AtInfo;
 
     fn ids(s: &Store) -> Vec<String> {
         s.snapshot()
@@ -442,9 +556,32 @@ mod tests {
                 .collect(),
             ..Store::default()
         };
+        fresh.subs = s
+            .subs
+            .iter()
+            .map(|x| messages::Sub {
+                filter: x.filter.clone(),
+                text: x.text.clone(),
+                count: 0,
+            })
+            .collect();
         for c in s.snapshot().iter() {
             fresh.index(c);
+            let points: u64 = s.points[c.conv_type().index()]
+                .get(c.id().as_bytes())
+                .map_or(0, |p| p.values().map(|&n| u64::from(n)).sum());
+            assert_eq!(points, c.unread(), "{c:?}");
         }
+        for t in 0..2 {
+            for id in s.points[t].keys() {
+                assert!(s.by_id[t].contains_key(id), "points of a deleted conversation");
+            }
+        }
+        assert_eq!(s.with_unread, fresh.with_unread);
+        assert_eq!(s.with_at, fresh.with_at);
+        assert_eq!(s.unread_total, fresh.unread_total);
+        let counts = |st: &Store| st.subs.iter().map(|x| x.count).collect::<Vec<_>>();
+        assert_eq!(counts(s), counts(&fresh));
         assert_eq!(s.by_id, fresh.by_id);
         assert_eq!(s.json_total, fresh.json_total);
         assert_eq!(s.by_type, fresh.by_type);
@@ -513,6 +650,135 @@ mod tests {
         s.pin(ConvType::C2C, "c1", false).unwrap();
         check_indexes(&s);
         assert!(s.groups.is_empty());
+    }
+
+    fn msgs<'a>(texts: &'a [String], ctx: &Context) -> Vec<Message<'a>> {
+        texts
+            .iter()
+            .map(|t| crate::model::message::parse_message(t, ctx).unwrap())
+            .collect()
+    }
+
+    fn ctx(ty: ConvType, id: &str) -> Context<'_> {
+        Context {
+            conv_type: ty,
+            conv_id: id,
+            user: Some("me"),
+            now: 50,
+        }
+    }
+
+    fn msg(extra: &str) -> String {
+        format!("{{\"message_elem_array\":[]{extra}}}")
+    }
+
+    #[test]
+    fn messages_keep_unread_points_totals_and_subscriptions() {
+        let mut s = Store::default();
+        s.create(ConvType::C2C, "a").unwrap();
+        s.subscribe(
+            Filter {
+                conv_type: Some(ConvType::Group),
+                ..Filter::default()
+            },
+            "{g}",
+        )
+        .unwrap();
+        let c = ctx(ConvType::C2C, "a");
+        let texts = [
+            msg(",\"message_client_time\":10"),
+            msg(",\"message_client_time\":20"),
+            msg(",\"message_client_time\":20,\"message_is_read\":true"),
+            msg(",\"message_client_time\":30,\"message_sender\":\"me\""),
+        ];
+        let out = s.import(&c, &msgs(&texts, &c)).unwrap();
+        assert_eq!(out.counts, [], "the total was never asked for");
+        assert_eq!(s.get(ConvType::C2C, "a").unwrap().unread(), 2);
+        assert_eq!(s.total_unread(), 2);
+        check_indexes(&s);
+        let g = ctx(ConvType::Group, "g");
+        let texts = [
+            msg(",\"message_seq\":7,\"message_group_at_user_array\":[\"me\"]"),
+            msg(",\"message_group_at_user_array\":[\"__kImSDK_MessageAtALL__\",\"me\"]"),
+        ];
+        let out = s.import(&g, &msgs(&texts, &g)).unwrap();
+        assert_eq!(
+            out.counts,
+            [
+                CountEvent::Total(4),
+                CountEvent::Filter(Arc::from("{g}"), 2)
+            ]
+        );
+        let conv = s.get(ConvType::Group, "g").unwrap().clone();
+        assert_eq!(conv.max_seq(), 8, "a message without a sequence gets the next");
+        assert_eq!(
+            conv.at_info(),
+            [
+                AtInfo { seq: 7, at_type: 1 },
+                AtInfo { seq: 8, at_type: 3 }
+            ]
+        );
+        check_indexes(&s);
+        // Up to 7 reads one of the two group messages and its @ entry.
+        let one = ReadPoint {
+            c2c_time: Some(15),
+            group_seq: Some(7),
+        };
+        let out = s.read(&Scope::All, one).unwrap();
+        assert_eq!(out.changes.len(), 2);
+        assert_eq!(s.get(ConvType::Group, "g").unwrap().at_info().len(), 1);
+        assert_eq!(s.total_unread(), 2);
+        check_indexes(&s);
+        // Muting the group leaves it out of the totals, not its count.
+        let out = s.set_recv_opt(ConvType::Group, &["g"], 2).unwrap();
+        assert_eq!(
+            out.counts,
+            [
+                CountEvent::Total(1),
+                CountEvent::Filter(Arc::from("{g}"), 0)
+            ]
+        );
+        assert_eq!(s.get(ConvType::Group, "g").unwrap().unread(), 1);
+        check_indexes(&s);
+        // Delete and re-create: the option stays, the points went.
+        s.delete(ConvType::Group, "g").unwrap();
+        check_indexes(&s);
+        s.create(ConvType::Group, "g").unwrap();
+        assert_eq!(s.get(ConvType::Group, "g").unwrap().recv_opt(), 2);
+        assert_eq!(s.get(ConvType::Group, "g").unwrap().unread(), 0);
+        s.clear_history(ConvType::C2C, "a").unwrap();
+        assert!(s.get(ConvType::C2C, "a").unwrap().last_msg().is_none());
+        assert_eq!(s.total_unread(), 0);
+        check_indexes(&s);
+        assert_eq!(s.c2c_recv_opts(&["x".into()]), [("x".into(), 0)]);
+    }
+
+    #[cfg(feature = "fault-injection")]
+    #[test]
+    fn message_operations_that_panic_leave_the_store_as_it_was() {
+        let mut s = Store::default();
+        let c = ctx(ConvType::C2C, "a");
+        let texts = [msg(",\"message_client_time\":10"), msg("")];
+        s.import(&c, &msgs(&texts, &c)).unwrap();
+        s.create(ConvType::C2C, "b").unwrap();
+        let before: Vec<String> = s.snapshot().iter().map(|c| format!("{c:?}")).collect();
+        let points = s.points.clone();
+        for op in 0..5 {
+            crate::fault::arm_here(Point::Batch);
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match op {
+                0 => drop(s.import(&c, &msgs(&texts, &c))),
+                1 => drop(s.read(&Scope::All, ReadPoint::ALL)),
+                2 => drop(s.set_recv_opt(ConvType::C2C, &["a", "b"], 1)),
+                3 => drop(s.clear_history(ConvType::C2C, "a")),
+                _ => drop(s.delete_many(&refs(&["c2c_a", "c2c_b"]))),
+            }));
+            assert!(r.is_err(), "op {op} did not reach the fault");
+            let after: Vec<String> = s.snapshot().iter().map(|c| format!("{c:?}")).collect();
+            assert_eq!(before, after, "op {op}");
+            assert_eq!(points, s.points, "op {op}");
+            assert!(s.recv_opts.iter().all(HashMap::is_empty), "op {op}");
+            check_indexes(&s);
+        }
     }
 
     #[cfg(feature = "fault-injection")]

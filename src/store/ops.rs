@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::{Change, Created, Store};
+use super::{Change, Committed, CountEvent, Created, Store};
 use crate::error::{Error, Result, TIMErrCode};
-use crate::model::{Conv, ConvId, ConvType};
+use crate::model::{Conv, ConvType};
 
 /// The vendor's limits (contract C5.9).
 pub struct Limits;
@@ -22,6 +22,8 @@ impl Limits {
     pub const MARK_BITS: u64 = 0xffff_ffff_0000_000f;
     /// Longest id inside a `conversation_id` string.
     pub const ID: usize = 128;
+    /// Most user ids per `TIMMsgSetC2CReceiveMessageOpt`.
+    pub const RECV_OPT_IDS: usize = 30;
 }
 
 /// One entry of a `conversation_id_array`: `c2c_<id>` or `group_<id>`.
@@ -94,17 +96,20 @@ pub enum GroupEvent {
 }
 
 /// What a change produced: every conversation change, the group events,
-/// and the operation's own result.
+/// the unread counts that moved, and the operation's own result.
 pub struct Outcome<R> {
     pub changes: Vec<Change>,
     pub groups: Vec<GroupEvent>,
+    pub counts: Vec<CountEvent>,
     pub result: R,
 }
 
-fn outcome<R>(changes: Vec<Change>, result: R) -> Outcome<R> {
+pub(super) fn outcome<R>(c: impl Into<Committed>, result: R) -> Outcome<R> {
+    let Committed { changes, counts } = c.into();
     Outcome {
         changes,
         groups: Vec::new(),
+        counts,
         result,
     }
 }
@@ -148,8 +153,7 @@ impl Store {
         if let Ok(c) = self.get(ty, id) {
             return Ok(outcome(Vec::new(), Created::Existing(c.clone())));
         }
-        let seq = self.next_seq();
-        let conv = Arc::new(Conv::new(ty, ConvId::new(id), seq));
+        let conv = Arc::new(self.fresh(ty, id));
         let mut txn = self.txn();
         txn.apply(None, Some(conv.clone()));
         Ok(outcome(txn.commit(), Created::New(conv)))

@@ -5,8 +5,8 @@
 //! so however the others change between pages, it is given exactly once.
 //!
 //! A page walks the most selective index the filter has (a conversation
-//! type, a mark bit, "no mark", a group, "no group"; the whole order when
-//! none), from the cursor down, and keeps what matches the rest of the
+//! type, a mark bit, "no mark", a group, "no group", "with unread", "with @";
+//! the whole order when none), from the cursor down, and keeps what matches the rest of the
 //! filter: it never scans or sorts the whole store.
 
 use std::collections::BTreeSet;
@@ -25,9 +25,9 @@ pub struct Filter {
     /// `Some(0)`: conversations without any mark; otherwise those carrying
     /// all of these bits.
     pub marks: Option<u64>,
-    /// No message state exists yet: `Some(true)` selects none, `Some(false)`
-    /// all.
+    /// `Some(true)`: with unread messages; `Some(false)`: without.
     pub has_unread: Option<bool>,
+    /// `Some(true)`: with @ entries; `Some(false)`: without.
     pub has_group_at: Option<bool>,
 }
 
@@ -48,8 +48,10 @@ impl Filter {
                     c.marks() & m == m
                 }
             })
-            && self.has_unread != Some(true)
-            && self.has_group_at != Some(true)
+            && self.has_unread.is_none_or(|u| (c.unread() > 0) == u)
+            && self
+                .has_group_at
+                .is_none_or(|a| c.at_info().is_empty() != a)
     }
 }
 
@@ -73,8 +75,11 @@ impl Store {
         let empty = BTreeSet::new();
         // The most selective index the filter names.
         let mut candidates: Vec<&BTreeSet<u64>> = Vec::new();
-        if filter.has_unread == Some(true) || filter.has_group_at == Some(true) {
-            candidates.push(&empty);
+        if filter.has_unread == Some(true) {
+            candidates.push(&self.with_unread);
+        }
+        if filter.has_group_at == Some(true) {
+            candidates.push(&self.with_at);
         }
         if let Some(t) = filter.conv_type {
             candidates.push(&self.by_type[t.index()]);
