@@ -106,3 +106,73 @@ fn a_batch_that_panics_after_its_first_change_changes_nothing() {
     );
     unsafe { TIMSetConvEventCallback(None, std::ptr::null()) };
 }
+
+#[test]
+fn a_read_or_import_that_panics_leaves_counts_and_totals_as_they_were() {
+    use ImSDK::ffi::message::{TIMMsgImportMsgList, TIMMsgMarkAllMessageAsRead};
+    let _g = serial();
+    let m = |t: u64| {
+        format!(
+            r#"[{{"message_elem_array":[],"message_client_time":{t}}},{{"message_elem_array":[],"message_client_time":{t}}}]"#
+        )
+    };
+    for id in ["fault-unread-a", "fault-unread-b"] {
+        let p = Pending::new();
+        let rc = unsafe {
+            TIMMsgImportMsgList(
+                c(id).as_ptr(),
+                C2C,
+                c(&m(5)).as_ptr(),
+                Some(on_reply),
+                p.ud(),
+            )
+        };
+        assert_eq!((rc, p.wait().code), (SUCC, 0));
+    }
+    let total = || {
+        let p = Pending::new();
+        assert_eq!(
+            unsafe { TIMConvGetTotalUnreadMessageCount(Some(on_reply), p.ud()) },
+            SUCC
+        );
+        p.wait().value()["conv_get_total_unread_message_count_result_unread_count"].clone()
+    };
+    let before = (listed("fault-unread-"), list(), total());
+    // Mark-all changes two conversations: the fault after the first one.
+    arm(Point::Batch);
+    let p = Pending::new();
+    assert_eq!(
+        unsafe { TIMMsgMarkAllMessageAsRead(Some(on_reply), p.ud()) },
+        ERR_PARAM
+    );
+    // An import: the fault after its one conversation change, before its points.
+    arm(Point::Batch);
+    let rc = unsafe {
+        TIMMsgImportMsgList(
+            c("fault-unread-a").as_ptr(),
+            C2C,
+            c(&m(9)).as_ptr(),
+            Some(on_reply),
+            p.ud(),
+        )
+    };
+    assert_eq!(rc, ERR_PARAM);
+    assert_eq!(p.count(), 0);
+    assert_eq!(
+        (listed("fault-unread-"), list(), total()),
+        before,
+        "nothing changed"
+    );
+    // Both still work, whole.
+    let p = Pending::new();
+    assert_eq!(
+        unsafe { TIMMsgMarkAllMessageAsRead(Some(on_reply), p.ud()) },
+        SUCC
+    );
+    assert_eq!(p.wait().code, 0);
+    assert_eq!(total(), 0);
+    for id in ["fault-unread-a", "fault-unread-b"] {
+        assert_eq!(find(id, C2C).unwrap()["conv_unread_num"], 0);
+        delete(id, C2C);
+    }
+}

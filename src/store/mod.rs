@@ -574,7 +574,10 @@ mod tests {
         }
         for t in 0..2 {
             for id in s.points[t].keys() {
-                assert!(s.by_id[t].contains_key(id), "points of a deleted conversation");
+                assert!(
+                    s.by_id[t].contains_key(id),
+                    "points of a deleted conversation"
+                );
             }
         }
         assert_eq!(s.with_unread, fresh.with_unread);
@@ -710,13 +713,14 @@ mod tests {
             ]
         );
         let conv = s.get(ConvType::Group, "g").unwrap().clone();
-        assert_eq!(conv.max_seq(), 8, "a message without a sequence gets the next");
+        assert_eq!(
+            conv.max_seq(),
+            8,
+            "a message without a sequence gets the next"
+        );
         assert_eq!(
             conv.at_info(),
-            [
-                AtInfo { seq: 7, at_type: 1 },
-                AtInfo { seq: 8, at_type: 3 }
-            ]
+            [AtInfo { seq: 7, at_type: 1 }, AtInfo { seq: 8, at_type: 3 }]
         );
         check_indexes(&s);
         // Up to 7 reads one of the two group messages and its @ entry.

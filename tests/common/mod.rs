@@ -196,6 +196,8 @@ pub fn draft(text: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------
+pub mod log;
+
 // Helpers for the rest of the conversation module (tests/conv_module.rs,
 // tests/paging_model.rs). Plain data helpers only: the functions under test
 // are declared by each of those files in its own `extern "C"` block.
