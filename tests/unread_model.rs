@@ -24,20 +24,24 @@ struct ModelConv {
     max_seq: u64,
 }
 
-/// The filters the test subscribes, and what each selects.
-const FILTERS: [&str; 5] = [
+/// The filters the test subscribes, and what each selects. (No
+/// conversation here is in a group or has @ entries: the last two select
+/// all, counted by a walk rather than a kept total.)
+const FILTERS: [&str; 7] = [
     "{}",
     r#"{"conversation_list_filter_conv_type":1}"#,
     r#"{"conversation_list_filter_conv_type":2}"#,
     r#"{"conversation_list_filter_has_unread_count":true}"#,
     r#"{"conversation_list_filter_has_unread_count":false}"#,
+    r#"{"conversation_list_filter_conversation_group":"","conversation_list_filter_conv_type":2}"#,
+    r#"{"conversation_list_filter_has_group_at_info":false}"#,
 ];
 
 fn selects(filter: usize, ty: c_int, unread: usize) -> bool {
     match filter {
-        0 => true,
+        0 | 6 => true,
         1 => ty == C2C,
-        2 => ty == GROUP,
+        2 | 5 => ty == GROUP,
         3 => unread > 0,
         _ => unread == 0,
     }

@@ -266,8 +266,9 @@ impl Store {
     }
 
     /// The unread count of the conversations `filter` selects, muted ones
-    /// left out: a subscribed filter's kept count, else a walk of the
-    /// conversations with unread messages.
+    /// left out: a subscribed filter's kept count, a kept total for a filter
+    /// by conversation type alone, else a walk of the conversations with
+    /// unread messages.
     pub fn filter_unread(&self, filter: &Filter) -> u64 {
         if let Some(s) = self.subs.iter().find(|s| s.filter == *filter) {
             return s.count;
@@ -278,6 +279,13 @@ impl Store {
     fn count_unread(&self, filter: &Filter) -> u64 {
         if filter.has_unread == Some(false) {
             return 0;
+        }
+        // A filter by conversation type alone is a kept total.
+        if filter.group.is_none() && filter.marks.is_none() && filter.has_group_at.is_none() {
+            return match filter.conv_type {
+                None => self.unread_total,
+                Some(t) => self.unread_by_type[t.index()],
+            };
         }
         self.with_unread
             .iter()

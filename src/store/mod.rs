@@ -78,8 +78,10 @@ pub struct Store {
     with_unread: BTreeSet<u64>,
     /// Order keys of the conversations with @ entries.
     with_at: BTreeSet<u64>,
-    /// The unread count of every conversation not muted.
+    /// The unread count of every conversation not muted, in all and per
+    /// [`ConvType::index`].
     unread_total: u64,
+    unread_by_type: [u64; 2],
     /// The subscribed unread-count filters, each with its count.
     subs: Vec<messages::Sub>,
     /// The app has asked for the total once: its changes are told.
@@ -228,6 +230,7 @@ impl Store {
         }
         let n = c.counted_unread();
         self.unread_total += n;
+        self.unread_by_type[t] += n;
         if n > 0 {
             for s in &mut self.subs {
                 if s.filter.matches(c) {
@@ -276,6 +279,7 @@ impl Store {
         }
         let n = c.counted_unread();
         self.unread_total -= n;
+        self.unread_by_type[t] -= n;
         if n > 0 {
             for s in &mut self.subs {
                 if s.filter.matches(c) {
@@ -583,6 +587,7 @@ mod tests {
         assert_eq!(s.with_unread, fresh.with_unread);
         assert_eq!(s.with_at, fresh.with_at);
         assert_eq!(s.unread_total, fresh.unread_total);
+        assert_eq!(s.unread_by_type, fresh.unread_by_type);
         let counts = |st: &Store| st.subs.iter().map(|x| x.count).collect::<Vec<_>>();
         assert_eq!(counts(s), counts(&fresh));
         assert_eq!(s.by_id, fresh.by_id);
