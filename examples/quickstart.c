@@ -1,6 +1,7 @@
 /*
- * Quickstart: the five conversation functions against libImSDK.so, with no
- * set-up (no init, no login: an in-memory store).
+ * Quickstart: the five basic conversation functions, and a message that
+ * raises an unread count, against libImSDK.so, with no set-up (no init, no
+ * login: an in-memory store).
  *
  *   cargo build --release
  *   cc -std=c99 -Wall examples/quickstart.c -I include -L target/release -lImSDK -lpthread -o target/quickstart
@@ -39,6 +40,14 @@ static void on_conv_event(enum TIMConvEvent event, const char* json_conv_array, 
     pthread_mutex_unlock(&lock);
 }
 
+/* The total unread count, after every change (once the app has asked for it). */
+static void on_total_unread(int total, const void* user_data) {
+    (void)user_data;
+    pthread_mutex_lock(&lock);
+    printf("  (total unread) %d\n", total);
+    pthread_mutex_unlock(&lock);
+}
+
 /* Counts one expected callback if the call was accepted. */
 static void expect(int ret, const char* what) {
     if (ret != TIM_SUCC) {
@@ -61,8 +70,9 @@ static void wait_all(void) {
 }
 
 int main(void) {
-    char draft[256];
+    char draft[256], msgs[256];
     TIMSetConvEventCallback(on_conv_event, NULL);
+    TIMSetConvTotalUnreadMessageCountChangedCallback(on_total_unread, NULL);
 
     printf("Create a C2C conversation with user \"alice\":\n");
     expect(TIMConvCreate("alice", kTIMConv_C2C, on_result, "create alice"), "TIMConvCreate");
@@ -86,6 +96,19 @@ int main(void) {
 
     printf("Cancel the draft:\n");
     printf("  TIMConvCancelDraft -> %d\n", TIMConvCancelDraft("alice", kTIMConv_C2C));
+    wait_all();
+
+    printf("A message from \"alice\" arrives (last message, unread count, total):\n");
+    expect(TIMConvGetTotalUnreadMessageCount(on_result, "total unread"), "TIMConvGetTotalUnreadMessageCount");
+    snprintf(msgs, sizeof msgs, "[{\"%s\":[{\"%s\":%d,\"%s\":\"hi!\"}],\"%s\":\"alice\",\"%s\":%lld}]",
+             kTIMMsgElemArray, kTIMElemType, kTIMElem_Text, kTIMTextElemContent, kTIMMsgSender,
+             kTIMMsgServerTime, (long long)time(NULL));
+    expect(TIMMsgImportMsgList("alice", kTIMConv_C2C, msgs, on_result, "import"), "TIMMsgImportMsgList");
+    wait_all();
+
+    printf("Read it:\n");
+    expect(TIMConvCleanConversationUnreadMessageCount("c2c_alice", 0, 0, on_result, "clean unread"),
+           "TIMConvCleanConversationUnreadMessageCount");
     wait_all();
 
     printf("Delete \"team-42\", then delete it again:\n");

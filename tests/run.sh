@@ -42,7 +42,7 @@ mkdir -p target/examples
 cc -std=c99 -Wall -Wextra -Werror examples/quickstart.c -I include -L target/release -lImSDK -lpthread \
     -o target/examples/quickstart
 out=$(LD_LIBRARY_PATH=target/release ./target/examples/quickstart)
-for want in '[create alice] code=0' '[delete again] code=6004' '"conv_draft":{"draft_msg"' 'TIMConvCreate(NULL, ...) -> -4'; do
+for want in '[create alice] code=0' '[delete again] code=6004' '"conv_draft":{"draft_msg"' '"conv_unread_num":1' '(total unread) 1' '(total unread) 0' 'TIMConvCreate(NULL, ...) -> -4'; do
     grep -qF -- "$want" <<<"$out" || { echo "quickstart output lacks: $want"; exit 1; }
 done
 echo "quickstart: ok"
