@@ -417,8 +417,8 @@ fn conv_and_group_events(
     }
     // Each conversation once, in the order it first changed: its state
     // before the operation and after it.
-    let mut slots: Vec<Change> = Vec::new();
-    let mut slot_of: HashMap<(ConvType, ConvId), usize> = HashMap::new();
+    let mut slots: Vec<Change> = Vec::with_capacity(changes.len());
+    let mut slot_of: HashMap<(ConvType, ConvId), usize> = HashMap::with_capacity(changes.len());
     for Change { old, new } in changes {
         let Some(c) = old.as_ref().or(new.as_ref()) else {
             continue;

@@ -334,19 +334,23 @@ impl Txn<'_> {
     /// all); returns how many messages they stood for.
     pub fn clear_points(&mut self, ty: ConvType, id: &ConvId, upto: Option<u64>) -> u64 {
         let map = &mut self.store.points[ty.index()];
-        let Some(points) = map.get_mut(id.as_bytes()) else {
-            return 0;
-        };
         let removed = match upto.and_then(|p| p.checked_add(1)) {
             Some(first_kept) => {
+                let Some(points) = map.get_mut(id.as_bytes()) else {
+                    return 0;
+                };
                 let kept = points.split_off(&first_kept);
-                std::mem::replace(points, kept)
+                let removed = std::mem::replace(points, kept);
+                if points.is_empty() {
+                    map.remove(id.as_bytes());
+                }
+                removed
             }
-            None => std::mem::take(points),
+            None => match map.remove(id.as_bytes()) {
+                Some(all) => all,
+                None => return 0,
+            },
         };
-        if points.is_empty() {
-            map.remove(id.as_bytes());
-        }
         let n = removed.values().map(|&n| u64::from(n)).sum();
         if n > 0 {
             self.log.push(Undo::PointsRemoved(ty, id.clone(), removed));

@@ -12,7 +12,8 @@
 //! for "no mark", per conversation group and for "no group". Every index
 //! and total is kept by one pair of functions, [`Store::index`] and
 //! [`Store::unindex`]: a change is always "unindex the old version, index
-//! the new one".
+//! the new one" ([`Store::swap`]; when only a conversation's state changed,
+//! not its place, only the state's half of each).
 //!
 //! # One change path
 //! Every operation changes the store through a [`Txn`], which logs each
@@ -199,11 +200,44 @@ impl Store {
 
     /// Adds `c` to every index and total.
     fn index(&mut self, c: &Arc<Conv>) {
+        self.index_place(c);
+        self.index_state(c);
+    }
+
+    /// Removes `c` from every index and total: the exact inverse of
+    /// [`Store::index`].
+    fn unindex(&mut self, c: &Conv) {
+        self.unindex_place(c);
+        self.unindex_state(c);
+    }
+
+    /// Replaces one version of a conversation by another in every index
+    /// (`None`: absent). When only its state changed (not its order key,
+    /// marks or groups: a read, a receive option, custom data, a message
+    /// that does not move it), only the state's part is redone.
+    fn swap(&mut self, old: Option<&Arc<Conv>>, new: Option<&Arc<Conv>>) {
+        if let (Some(o), Some(n)) = (old, new) {
+            if same_place(o, n) && self.order.replace(n.order_key(), n.clone()) {
+                self.unindex_state(o);
+                self.index_state(n);
+                return;
+            }
+        }
+        if let Some(o) = old {
+            self.unindex(o);
+        }
+        if let Some(n) = new {
+            self.index(n);
+        }
+    }
+
+    /// The indexes of where `c` sits: its id, its order key, and the sets
+    /// its type, marks and groups put it in.
+    fn index_place(&mut self, c: &Arc<Conv>) {
         let k = c.order_key();
         let t = c.conv_type().index();
         self.by_id[t].insert(c.id().clone(), k);
         self.order.insert(k, c.clone());
-        self.json_total += c.json_len();
         self.by_type[t].insert(k);
         if c.marks() == 0 {
             self.unmarked.insert(k);
@@ -222,32 +256,13 @@ impl Store {
             }
         }
         self.pinned += usize::from(c.is_pinned());
-        if c.unread() > 0 {
-            self.with_unread.insert(k);
-        }
-        if !c.at_info().is_empty() {
-            self.with_at.insert(k);
-        }
-        let n = c.counted_unread();
-        self.unread_total += n;
-        self.unread_by_type[t] += n;
-        if n > 0 {
-            for s in &mut self.subs {
-                if s.filter.matches(c) {
-                    s.count += n;
-                }
-            }
-        }
     }
 
-    /// Removes `c` from every index and total: the exact inverse of
-    /// [`Store::index`].
-    fn unindex(&mut self, c: &Conv) {
+    fn unindex_place(&mut self, c: &Conv) {
         let k = c.order_key();
         let t = c.conv_type().index();
         self.by_id[t].remove(c.id().as_bytes());
         self.order.remove(k);
-        self.json_total -= c.json_len();
         self.by_type[t].remove(&k);
         if c.marks() == 0 {
             self.unmarked.remove(&k);
@@ -271,6 +286,34 @@ impl Store {
             }
         }
         self.pinned -= usize::from(c.is_pinned());
+    }
+
+    /// The indexes and totals of what `c` holds: its JSON length, unread
+    /// messages and @ entries, and the counts of the subscribed filters.
+    fn index_state(&mut self, c: &Conv) {
+        let k = c.order_key();
+        self.json_total += c.json_len();
+        if c.unread() > 0 {
+            self.with_unread.insert(k);
+        }
+        if !c.at_info().is_empty() {
+            self.with_at.insert(k);
+        }
+        let n = c.counted_unread();
+        self.unread_total += n;
+        self.unread_by_type[c.conv_type().index()] += n;
+        if n > 0 {
+            for s in &mut self.subs {
+                if s.filter.matches(c) {
+                    s.count += n;
+                }
+            }
+        }
+    }
+
+    fn unindex_state(&mut self, c: &Conv) {
+        let k = c.order_key();
+        self.json_total -= c.json_len();
         if c.unread() > 0 {
             self.with_unread.remove(&k);
         }
@@ -279,7 +322,7 @@ impl Store {
         }
         let n = c.counted_unread();
         self.unread_total -= n;
-        self.unread_by_type[t] -= n;
+        self.unread_by_type[c.conv_type().index()] -= n;
         if n > 0 {
             for s in &mut self.subs {
                 if s.filter.matches(c) {
@@ -318,6 +361,16 @@ impl Store {
     }
 }
 
+/// Two versions of one conversation that sit in the same place of every
+/// index but the state's.
+fn same_place(a: &Conv, b: &Conv) -> bool {
+    a.order_key() == b.order_key()
+        && a.conv_type() == b.conv_type()
+        && a.id() == b.id()
+        && a.marks() == b.marks()
+        && a.groups() == b.groups()
+}
+
 /// The set bits of `marks`, ascending.
 fn bits(marks: u64) -> impl Iterator<Item = u32> {
     (0..64).filter(move |b| marks & (1 << b) != 0)
@@ -332,12 +385,7 @@ impl Txn<'_> {
     /// Replaces `old` by `new` (either may be `None`: a creation or a
     /// removal) in every index, and logs it.
     pub fn apply(&mut self, old: Option<Arc<Conv>>, new: Option<Arc<Conv>>) {
-        if let Some(o) = &old {
-            self.store.unindex(o);
-        }
-        if let Some(n) = &new {
-            self.store.index(n);
-        }
+        self.store.swap(old.as_ref(), new.as_ref());
         // A removed conversation takes its unread points with it.
         let dropped = match (&old, &new) {
             (Some(o), None) => self.store.points[o.conv_type().index()]
@@ -434,14 +482,7 @@ impl Drop for Txn<'_> {
         }
         while let Some(u) = self.log.pop() {
             match u {
-                Undo::Conv(Change { old, new }) => {
-                    if let Some(n) = &new {
-                        self.store.unindex(n);
-                    }
-                    if let Some(o) = &old {
-                        self.store.index(o);
-                    }
-                }
+                Undo::Conv(Change { old, new }) => self.store.swap(new.as_ref(), old.as_ref()),
                 Undo::PointAdded(ty, id, p) => self.store.unpoint(ty, &id, p),
                 Undo::PointsRemoved(ty, id, removed) => {
                     let map = self.store.points[ty.index()].entry(id).or_default();

@@ -118,6 +118,20 @@ impl OrderIndex {
         Some(&chunk.entries[pos].1)
     }
 
+    /// Replaces the conversation under `key` (present) by `conv`; false if
+    /// `key` is absent.
+    pub fn replace(&mut self, key: u64, conv: Arc<Conv>) -> bool {
+        let i = self.chunk_for(key);
+        let Some(chunk) = self.chunks.get_mut(i) else {
+            return false;
+        };
+        let Ok(pos) = chunk.entries.binary_search_by_key(&key, |e| e.0) else {
+            return false;
+        };
+        Arc::make_mut(chunk).entries[pos].1 = conv;
+        true
+    }
+
     /// Inserts `conv` under `key`, which must not be present.
     pub fn insert(&mut self, key: u64, conv: Arc<Conv>) {
         self.len += 1;
