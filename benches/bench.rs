@@ -67,6 +67,25 @@
 //!   byte for byte against the reply) into a reused buffer plus one
 //!   hand-off; 100 bare hand-offs shown for reference; and how much of the
 //!   time the call itself (the caller's thread) took.
+//! - `TIMMsgImportMsgList` of a one-message array (unread, from another
+//!   user) into one conversation of 100k (every 100th marked, every 100th
+//!   others grouped, as for the pages), call to callback, with no and with
+//!   50 distinct subscribed unread filters (conversation type, mark, group
+//!   and has_unread_count mixed), a conversation event listener and a filter
+//!   listener set. Each sample imports into a conversation no sample used
+//!   before (spread over the store) and reads it again after, untimed
+//!   (`TIMConvCleanConversationUnreadMessageCount`), so no unread count
+//!   grows over the run. Floor: the Update event's ConvInfo (checked byte for
+//!   byte) written into a reused buffer plus one hand-off (the reply is
+//!   `""`). Every import is checked for one filter event per filter that
+//!   selects its conversation.
+//! - `TIMConvGetTotalUnreadMessageCount` and `TIMMsgMarkAllMessageAsRead`,
+//!   call to callback, at 100k with 10k unread (re-armed by one import each,
+//!   untimed, before every repetition). Floors: the total's reply written by
+//!   hand plus one hand-off; the Update event's payload of the 10k
+//!   (checked byte for byte) written by hand plus one hand-off, into a new
+//!   buffer of the exact size when the payload outgrows the 64 KiB buffer the
+//!   worker keeps (at 10k it does), else into a reused one.
 //!
 //! Each figure is the median of several repetitions (interleaved with its
 //! floor's, so both see the same noise). No figure is asserted on: the only
@@ -91,6 +110,12 @@ use ImSDK::ffi::conversation::{
     TIMConvDeleteConversationList, TIMConvGetConvList, TIMConvGetConversationListByFilter,
     TIMConvMarkConversation, TIMConvPinConversation, TIMConvSetDraft, TIMSetConvEventCallback,
 };
+use ImSDK::ffi::conversation::{
+    TIMConvCleanConversationUnreadMessageCount, TIMConvGetTotalUnreadMessageCount,
+    TIMConvSubscribeUnreadMessageCountByFilter, TIMSetConvTotalUnreadMessageCountChangedCallback,
+    TIMSetConvUnreadMessageCountChangedByFilterCallback,
+};
+use ImSDK::ffi::message::{TIMMsgImportMsgList, TIMMsgMarkAllMessageAsRead};
 
 // ---------------------------------------------------------------------------
 // Sizes
@@ -124,6 +149,18 @@ struct Config {
     /// Store size and timed repetitions of the batch delete of 100.
     del_store: usize,
     del_reps: usize,
+    /// Store size, subscribed filters (the figure is also taken without
+    /// any) and timed samples of the one-message import.
+    msg_store: usize,
+    msg_subs: usize,
+    msg_reps: usize,
+    /// Store size, unread conversations, repetitions of mark-all-read (each
+    /// after re-arming the unread ones) and total-count round trips per
+    /// repetition.
+    unread_store: usize,
+    unread_convs: usize,
+    unread_reps: usize,
+    unread_totals: usize,
 }
 
 impl Config {
@@ -145,6 +182,13 @@ impl Config {
             pin_pairs: 10_000,
             del_store: 100_000,
             del_reps: 501,
+            msg_store: 100_000,
+            msg_subs: 50,
+            msg_reps: 2_001,
+            unread_store: 100_000,
+            unread_convs: 10_000,
+            unread_reps: 21,
+            unread_totals: 100,
         }
     }
 
@@ -167,6 +211,13 @@ impl Config {
             pin_pairs: 200,
             del_store: 1_000,
             del_reps: 3,
+            msg_store: 1_000,
+            msg_subs: 50,
+            msg_reps: 3,
+            unread_store: 1_000,
+            unread_convs: 100,
+            unread_reps: 2,
+            unread_totals: 3,
         }
     }
 
@@ -276,6 +327,10 @@ fn start_workers_on_cpu1<T>(start: impl FnOnce() -> T) -> T {
 /// next call starts it again (`dispatch::IDLE`, which is private; the
 /// `std::thread` worker of earlier versions never ended).
 const WORKER_IDLE: Duration = Duration::from_millis(250);
+
+/// The library's worker keeps a buffer of up to this many bytes between
+/// jobs and gives a larger one back (`dispatch::KEEP_BUFFER`, private).
+const KEEP_BUFFER: usize = 64 << 10;
 
 /// How long [`ready_worker`] leaves a worker it started again parked before
 /// the timed call, so that the call wakes a parked worker, as between the
@@ -838,39 +893,46 @@ fn floor_write_array(out: &mut Vec<u8>, recs: &[Rec]) {
             }
             None => out.extend_from_slice(b"false"),
         }
-        out.extend_from_slice(
-            b",\"conv_recv_opt\":0,\"conv_group_at_info_array\":[],\"conv_is_pinned\":",
-        );
-        out.extend_from_slice(if r.pinned { b"true" } else { b"false" });
-        out.extend_from_slice(b",\"conv_show_name\":\"");
-        out.extend_from_slice(r.id.as_bytes());
-        if r.marks == 0 && r.groups.is_empty() {
-            out.extend_from_slice(
-                b"\",\"conv_mark_array\":[],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[],\"conv_owner\":\"\"}",
-            );
-            continue;
-        }
-        out.extend_from_slice(b"\",\"conv_mark_array\":[");
-        let mut m = r.marks;
-        while m != 0 {
-            if m != r.marks {
-                out.push(b',');
-            }
-            put_u64(out, m & m.wrapping_neg());
-            m &= m - 1;
-        }
-        out.extend_from_slice(b"],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[");
-        for (i, g) in r.groups.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.push(b'"');
-            out.extend_from_slice(g.as_bytes());
-            out.push(b'"');
-        }
-        out.extend_from_slice(b"],\"conv_owner\":\"\"}");
+        floor_write_tail(out, r);
     }
     out.push(b']');
+}
+
+/// The rest of a ConvInfo object after `conv_is_has_draft`'s value (no
+/// receive option, no @ entries), shared by the floors' writers.
+#[inline(always)]
+fn floor_write_tail(out: &mut Vec<u8>, r: &Rec) {
+    out.extend_from_slice(
+        b",\"conv_recv_opt\":0,\"conv_group_at_info_array\":[],\"conv_is_pinned\":",
+    );
+    out.extend_from_slice(if r.pinned { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"conv_show_name\":\"");
+    out.extend_from_slice(r.id.as_bytes());
+    if r.marks == 0 && r.groups.is_empty() {
+        out.extend_from_slice(
+            b"\",\"conv_mark_array\":[],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[],\"conv_owner\":\"\"}",
+        );
+        return;
+    }
+    out.extend_from_slice(b"\",\"conv_mark_array\":[");
+    let mut m = r.marks;
+    while m != 0 {
+        if m != r.marks {
+            out.push(b',');
+        }
+        put_u64(out, m & m.wrapping_neg());
+        m &= m - 1;
+    }
+    out.extend_from_slice(b"],\"conv_custom_data\":\"\",\"conv_conversation_group_array\":[");
+    for (i, g) in r.groups.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(g.as_bytes());
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"],\"conv_owner\":\"\"}");
 }
 
 /// The floor of a page: the `TIMConversationListResult` of `recs`,
@@ -901,6 +963,51 @@ fn floor_write_results(out: &mut Vec<u8>, ids: &[String]) {
         );
     }
     out.push(b']');
+    out.push(0);
+}
+
+/// A conversation that has received messages, as the message figures'
+/// floors see it: a [`Rec`] (no draft) with its unread count and last
+/// message (the message's JSON text, kept verbatim by the library).
+struct MsgRec {
+    rec: Rec,
+    unread: u64,
+    last_msg: String,
+}
+
+/// The floor of a conversation event after messages: the ConvInfo array of
+/// `recs`, NUL-terminated (the same fragments as [`floor_write_array`], with
+/// the unread count and the last message).
+fn floor_write_msg_convs(out: &mut Vec<u8>, recs: &[MsgRec]) {
+    out.push(b'[');
+    for (i, m) in recs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let r = &m.rec;
+        out.extend_from_slice(b"{\"conv_id\":\"");
+        out.extend_from_slice(r.id.as_bytes());
+        out.extend_from_slice(b"\",\"conv_type\":");
+        put_u64(out, r.conv_type as u64);
+        out.extend_from_slice(b",\"conv_face_url\":\"\",\"conv_unread_num\":");
+        put_u64(out, m.unread);
+        out.extend_from_slice(b",\"conv_active_time\":");
+        put_u64(out, r.active_time);
+        out.extend_from_slice(b",\"conv_is_has_lastmsg\":true,\"conv_last_msg\":");
+        out.extend_from_slice(m.last_msg.as_bytes());
+        out.extend_from_slice(b",\"conv_is_has_draft\":false");
+        floor_write_tail(out, r);
+    }
+    out.push(b']');
+    out.push(0);
+}
+
+/// The floor of `TIMConvGetTotalUnreadMessageCount`'s reply, a
+/// `GetTotalUnreadNumberResult`, NUL-terminated.
+fn floor_write_total(out: &mut Vec<u8>, total: u64) {
+    out.extend_from_slice(b"{\"conv_get_total_unread_message_count_result_unread_count\":");
+    put_u64(out, total);
+    out.push(b'}');
     out.push(0);
 }
 
@@ -1726,6 +1833,443 @@ fn child_batch_delete(n: usize, reps: usize) {
 }
 
 // ---------------------------------------------------------------------------
+// Children: messages and unread counts
+
+/// The server time of every message the bench imports: the same for all,
+/// so that each import becomes its conversation's last message (at equal
+/// times the later one wins) and a C2C conversation's unread messages share
+/// one point.
+const MSG_TIME: u64 = 1_700_000_000;
+
+/// One message for conversation `i` of [`create_convs`]: unread, from
+/// another user, compact, with `message_conv_id`, `message_conv_type` and
+/// `message_is_from_self` given, so that the library keeps it verbatim as
+/// `conv_last_msg`.
+fn message_json(i: usize) -> String {
+    let id = conv_id("conv_", i).into_string().unwrap();
+    format!(
+        "{{\"message_elem_array\":[{{\"elem_type\":0,\"text_elem_content\":\"a message for the bench\"}}],\"message_conv_id\":\"{id}\",\"message_conv_type\":{},\"message_sender\":\"bench_peer\",\"message_is_from_self\":false,\"message_server_time\":{MSG_TIME}}}",
+        conv_type(i)
+    )
+}
+
+/// Conversation `i` ([`mark_and_group`] applied) after [`message_json`]`(i)`
+/// became its last message.
+fn msg_record(i: usize, active_time: u64, unread: u64) -> MsgRec {
+    let mut rec = page_record(i);
+    rec.active_time = active_time;
+    MsgRec {
+        rec,
+        unread,
+        last_msg: message_json(i),
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// `count` distinct conversations spread evenly over a store of `n`, of
+/// both types, in a scrambled order (consecutive ones are far apart).
+fn spread_targets(n: usize, count: usize) -> Vec<usize> {
+    let stride = n / count;
+    assert!(
+        stride >= 4,
+        "a store of {n} is too small for {count} targets"
+    );
+    let mut step = count / 2 + 1;
+    while gcd(step, count) != 1 {
+        step += 1;
+    }
+    (0..count)
+        .map(|k| {
+            let slot = k * step % count;
+            slot * stride + slot % 4
+        })
+        .collect()
+}
+
+/// An unread-count filter of the bench: each key absent or one of two
+/// values.
+struct UnreadFilter {
+    conv_type: Option<c_int>,
+    has_unread: Option<bool>,
+    /// `Some(0)`: no mark; else [`BENCH_MARK`].
+    mark: Option<u64>,
+    /// `Some("")`: no group; else [`BENCH_GROUP`].
+    group: Option<&'static str>,
+}
+
+/// How many distinct [`UnreadFilter`]s there are.
+const UNREAD_FILTERS: usize = 81;
+
+impl UnreadFilter {
+    /// The `k`-th of the [`UNREAD_FILTERS`] distinct filters, scrambled so
+    /// that any first few vary in every key.
+    fn nth(k: usize) -> UnreadFilter {
+        assert!(k < UNREAD_FILTERS);
+        let j = k * 37 % UNREAD_FILTERS;
+        let digit = |d: u32| j / 3usize.pow(d) % 3;
+        UnreadFilter {
+            conv_type: [None, Some(C2C), Some(GROUP)][digit(0)],
+            has_unread: [None, Some(true), Some(false)][digit(1)],
+            mark: [None, Some(0), Some(BENCH_MARK)][digit(2)],
+            group: [None, Some(""), Some(BENCH_GROUP)][digit(3)],
+        }
+    }
+
+    fn json(&self) -> String {
+        let mut keys = Vec::new();
+        if let Some(t) = self.conv_type {
+            keys.push(format!("\"conversation_list_filter_conv_type\":{t}"));
+        }
+        if let Some(m) = self.mark {
+            keys.push(format!("\"conversation_list_filter_mark_type\":{m}"));
+        }
+        if let Some(g) = self.group {
+            keys.push(format!(
+                "\"conversation_list_filter_conversation_group\":\"{g}\""
+            ));
+        }
+        if let Some(u) = self.has_unread {
+            keys.push(format!("\"conversation_list_filter_has_unread_count\":{u}"));
+        }
+        format!("{{{}}}", keys.join(","))
+    }
+
+    /// Whether it selects conversation `i` ([`mark_and_group`] applied)
+    /// while that has unread messages.
+    fn selects_unread(&self, i: usize) -> bool {
+        self.conv_type.is_none_or(|t| t == conv_type(i))
+            && self.has_unread != Some(false)
+            && self.mark.is_none_or(|m| (m == 0) != is_marked(i))
+            && self.group.is_none_or(|g| g.is_empty() != is_grouped(i))
+    }
+}
+
+static FILTER_EVENTS: AtomicU64 = AtomicU64::new(0);
+static TOTAL_EVENTS: AtomicU64 = AtomicU64::new(0);
+static LAST_TOTAL: AtomicI32 = AtomicI32::new(-1);
+/// The payload of the last Update event, while `copy` is set.
+static UPDATE_EVENT: ListSink = ListSink {
+    copy: AtomicBool::new(false),
+    bytes: Mutex::new(Vec::new()),
+};
+
+/// A conversation event listener that counts, and keeps an Update event's
+/// payload when asked to.
+unsafe extern "C" fn on_conv_event(kind: c_int, json: *const c_char, _: *const c_void) {
+    if kind == 2 && UPDATE_EVENT.copy.load(Relaxed) {
+        // SAFETY: the library passes a NUL-terminated string.
+        let s = unsafe { CStr::from_ptr(json) };
+        let mut b = UPDATE_EVENT.bytes.lock().unwrap();
+        b.clear();
+        b.extend_from_slice(s.to_bytes_with_nul());
+    }
+    EVENTS.fetch_add(1, Release);
+}
+
+unsafe extern "C" fn count_filter_event(_: *const c_char, _: c_int, _: *const c_void) {
+    FILTER_EVENTS.fetch_add(1, Release);
+}
+
+unsafe extern "C" fn count_total_event(total: c_int, _: *const c_void) {
+    LAST_TOTAL.store(total, Relaxed);
+    TOTAL_EVENTS.fetch_add(1, Release);
+}
+
+/// `TIMMsgImportMsgList` of a one-message array (unread, from another
+/// user) into one existing conversation of a store of `n` ([`mark_and_group`]
+/// applied), with `subs` distinct unread filters subscribed
+/// ([`UnreadFilter`]), timed from the call to its callback, as an app sees
+/// it: a conversation event listener and a filter listener are set (the
+/// total was never asked for, so no total event).
+///
+/// The unread count must not grow over the run: each sample imports into a
+/// conversation no sample used before (`reps + 1` of them, spread over the
+/// store, in scrambled order), so every import moves a conversation from
+/// its place in the store to the top and raises its unread count from 0 to
+/// 1; after each sample, untimed, `TIMConvCleanConversationUnreadMessageCount`
+/// of that conversation sets it back to 0. The store so never holds more
+/// than one unread conversation, and each subscribed count that moves goes
+/// 0 → 1 (and back, untimed).
+///
+/// Floor, interleaved per sample: the Update event's payload (the one
+/// ConvInfo, unread 1, the message as its last message; checked byte for
+/// byte against the event) written by hand into a reused buffer (the
+/// worker renders it into the buffer it keeps), plus one hand-off; the
+/// reply is `""`, nothing to write. Every import is checked for its one
+/// Update event and for one filter event per subscribed filter that
+/// selects the conversation.
+fn child_msg_import(n: usize, subs: usize, reps: usize) {
+    let floor = start_workers_on_cpu1(|| {
+        sync_worker();
+        FloorWorker::start()
+    });
+    create_convs(n);
+    mark_and_group(n);
+    assert!(subs <= UNREAD_FILTERS, "at most {UNREAD_FILTERS} filters");
+    let filters: Vec<UnreadFilter> = (0..subs).map(UnreadFilter::nth).collect();
+    for f in &filters {
+        let json = CString::new(f.json()).unwrap();
+        // SAFETY: a valid C string.
+        let r = unsafe { TIMConvSubscribeUnreadMessageCountByFilter(json.as_ptr()) };
+        assert_eq!(r, 0, "TIMConvSubscribeUnreadMessageCountByFilter {json:?}");
+    }
+    // SAFETY: valid callbacks; user_data unused.
+    unsafe {
+        TIMSetConvEventCallback(Some(on_conv_event), null());
+        TIMSetConvUnreadMessageCountChangedByFilterCallback(Some(count_filter_event), null());
+    }
+    struct Target {
+        i: usize,
+        id: CString,
+        conv_ref: CString,
+        msgs: CString,
+        filter_events: u64,
+    }
+    let targets: Vec<Target> = spread_targets(n, reps + 1)
+        .into_iter()
+        .map(|i| Target {
+            i,
+            id: conv_id("conv_", i),
+            conv_ref: CString::new(conv_ref(i)).unwrap(),
+            msgs: CString::new(format!("[{}]", message_json(i))).unwrap(),
+            filter_events: filters.iter().filter(|f| f.selects_unread(i)).count() as u64,
+        })
+        .collect();
+    // Creation gave conversation i the activation sequence i + 1; marks and
+    // groups do not activate; each import does.
+    let mut seq = n as u64;
+    let mut warm_buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let ns = |t0: Instant| t0.elapsed().as_nanos() as f64;
+    let (mut t_lib, mut t_ret, mut t_write, mut t_hand) = (vec![], vec![], vec![], vec![]);
+    let mut filter_events = 0;
+    for (rep, t) in targets.iter().enumerate() {
+        // Rep 0 warms up (and is checked) and is not counted.
+        seq += 1;
+        let want = [msg_record(t.i, seq, 1)];
+        let t0 = Instant::now();
+        warm_buf.clear();
+        floor_write_msg_convs(&mut warm_buf, &want);
+        black_box(&warm_buf);
+        let write = ns(t0);
+        let hand = handoff_once(&floor);
+        ready_worker();
+        EVENTS.store(0, Relaxed);
+        FILTER_EVENTS.store(0, Relaxed);
+        UPDATE_EVENT.copy.store(rep == 0, Relaxed);
+        let (ret, lib) = lib_call_split(|| {
+            // SAFETY: valid C strings and callback.
+            unsafe {
+                TIMMsgImportMsgList(
+                    t.id.as_ptr(),
+                    conv_type(t.i),
+                    t.msgs.as_ptr(),
+                    Some(on_reply),
+                    null(),
+                )
+            }
+        });
+        if rep == 0 {
+            UPDATE_EVENT.copy.store(false, Relaxed);
+            let got = std::mem::take(&mut *UPDATE_EVENT.bytes.lock().unwrap());
+            check_same("import: the Update event", &got, &warm_buf);
+        }
+        assert_eq!(EVENTS.load(Acquire), 1, "one Update event per import");
+        assert_eq!(
+            FILTER_EVENTS.load(Acquire),
+            t.filter_events,
+            "filter events of an import into conversation {}",
+            t.i
+        );
+        if rep > 0 {
+            t_lib.push(lib);
+            t_ret.push(ret);
+            t_write.push(write);
+            t_hand.push(hand);
+            filter_events += t.filter_events;
+        }
+        // Untimed: the conversation is read again (unread 0).
+        lib_call(|| {
+            // SAFETY: a valid C string and callback.
+            unsafe {
+                TIMConvCleanConversationUnreadMessageCount(
+                    t.conv_ref.as_ptr(),
+                    0,
+                    0,
+                    Some(on_reply),
+                    null(),
+                )
+            }
+        });
+        assert_eq!(
+            FILTER_EVENTS.load(Acquire),
+            2 * t.filter_events,
+            "the clean moves the same counts back"
+        );
+    }
+    report("lib", median(&mut t_lib));
+    report("ret", median(&mut t_ret));
+    report("write", median(&mut t_write));
+    report("hand", median(&mut t_hand));
+    report("filter_events", filter_events as f64 / reps as f64);
+    report("event_bytes", (warm_buf.len() - 1) as f64);
+    report("verified", 1.0);
+    report_worker_cpu();
+}
+
+/// At `n` conversations ([`mark_and_group`] applied), `u` of them unread
+/// (one message each, spread over the store), with a conversation event
+/// listener and a total-unread listener set: `TIMConvGetTotalUnreadMessageCount`
+/// and `TIMMsgMarkAllMessageAsRead`, each timed from the call to its
+/// callback. Each of `reps` repetitions (and one more to warm up, checked)
+/// first re-arms the `u` unread conversations, untimed (one import each:
+/// they move to the top, their unread count goes 0 → 1), then times
+/// `totals` total round trips, each after its floor (the reply written by
+/// hand into a reused buffer, plus one hand-off), then one mark-all-read
+/// after its floor: the Update event's payload (the `u` ConvInfo, unread 0,
+/// in list order) written by hand, plus one hand-off. The writer runs both
+/// into a new buffer of the exact size and into a reused one; the parent
+/// takes as the floor the one the library's worker matches (it gives a
+/// buffer over [`KEEP_BUFFER`] back after each job, so a payload larger
+/// than that is written into fresh memory, as a large list is).
+/// The first repetition checks the total's reply and the Update event byte
+/// for byte; every one checks the single Update event and the total event
+/// (0).
+fn child_unread(n: usize, u: usize, reps: usize, totals: usize) {
+    assert!(
+        totals > 0,
+        "the first total call turns the total's events on"
+    );
+    let floor = start_workers_on_cpu1(|| {
+        sync_worker();
+        FloorWorker::start()
+    });
+    create_convs(n);
+    mark_and_group(n);
+    // SAFETY: valid callbacks; user_data unused.
+    unsafe {
+        TIMSetConvEventCallback(Some(on_conv_event), null());
+        TIMSetConvTotalUnreadMessageCountChangedCallback(Some(count_total_event), null());
+    }
+    let targets = spread_targets(n, u);
+    let imports: Vec<(CString, c_int, CString)> = targets
+        .iter()
+        .map(|&i| {
+            let msgs = CString::new(format!("[{}]", message_json(i))).unwrap();
+            (conv_id("conv_", i), conv_type(i), msgs)
+        })
+        .collect();
+    // The Update event lists them in list order: the last imported first.
+    let mut recs: Vec<MsgRec> = targets.iter().rev().map(|&i| msg_record(i, 0, 0)).collect();
+    let mut seq = n as u64;
+    let total_call = || {
+        // SAFETY: a valid callback.
+        unsafe { TIMConvGetTotalUnreadMessageCount(Some(on_reply), null()) }
+    };
+    let mark_call = || {
+        // SAFETY: a valid callback.
+        unsafe { TIMMsgMarkAllMessageAsRead(Some(on_reply), null()) }
+    };
+    let ns = |t0: Instant| t0.elapsed().as_nanos() as f64;
+    let mut small_buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut warm_buf: Vec<u8> = Vec::new();
+    let (mut tt_lib, mut tt_write, mut tt_hand) = (vec![], vec![], vec![]);
+    let (mut tm_lib, mut tm_ret, mut tm_fresh, mut tm_warm, mut tm_hand) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for rep in 0..=reps {
+        // Untimed: the `u` conversations get one unread message each.
+        for (id, ty, msgs) in &imports {
+            // SAFETY: valid C strings; no callback.
+            let r = unsafe { TIMMsgImportMsgList(id.as_ptr(), *ty, msgs.as_ptr(), None, null()) };
+            assert_eq!(r, 0, "TIMMsgImportMsgList");
+        }
+        sync_worker();
+        let base = seq;
+        seq += u as u64;
+
+        for s in 0..totals {
+            let t0 = Instant::now();
+            small_buf.clear();
+            floor_write_total(&mut small_buf, u as u64);
+            black_box(&small_buf);
+            let write = ns(t0);
+            let hand = handoff_once(&floor);
+            ready_worker();
+            if rep == 0 && s == 0 {
+                let got = lib_call_bytes(total_call);
+                check_same("total unread count reply", &got, &small_buf);
+            } else {
+                let lib = lib_call(total_call);
+                if rep > 0 {
+                    tt_lib.push(lib);
+                    tt_write.push(write);
+                    tt_hand.push(hand);
+                }
+            }
+        }
+
+        // recs[k] is targets[u - 1 - k], activated by the re-arm at
+        // base + (u - 1 - k) + 1.
+        for (k, r) in recs.iter_mut().enumerate() {
+            r.rec.active_time = base + (u - k) as u64;
+        }
+        let t0 = Instant::now();
+        warm_buf.clear();
+        floor_write_msg_convs(&mut warm_buf, &recs);
+        black_box(&warm_buf);
+        let warm = ns(t0);
+        let t0 = Instant::now();
+        let mut fresh = fresh_buffer(warm_buf.len());
+        floor_write_msg_convs(&mut fresh, &recs);
+        drop(black_box(fresh));
+        let fresh = ns(t0);
+        let hand = handoff_once(&floor);
+        ready_worker();
+        EVENTS.store(0, Relaxed);
+        TOTAL_EVENTS.store(0, Relaxed);
+        UPDATE_EVENT.copy.store(rep == 0, Relaxed);
+        let (ret, lib) = lib_call_split(mark_call);
+        if rep == 0 {
+            UPDATE_EVENT.copy.store(false, Relaxed);
+            let got = std::mem::take(&mut *UPDATE_EVENT.bytes.lock().unwrap());
+            check_same("mark all read: the Update event", &got, &warm_buf);
+        }
+        assert_eq!(
+            EVENTS.load(Acquire),
+            1,
+            "one Update event per mark-all-read"
+        );
+        assert_eq!(TOTAL_EVENTS.load(Acquire), 1, "one total event");
+        assert_eq!(LAST_TOTAL.load(Relaxed), 0, "the total after mark-all-read");
+        if rep > 0 {
+            tm_lib.push(lib);
+            tm_ret.push(ret);
+            tm_fresh.push(fresh);
+            tm_warm.push(warm);
+            tm_hand.push(hand);
+        }
+    }
+    report("total_lib", median(&mut tt_lib));
+    report("total_write", median(&mut tt_write));
+    report("total_hand", median(&mut tt_hand));
+    report("total_bytes", (small_buf.len() - 1) as f64);
+    report("mark_lib", median(&mut tm_lib));
+    report("mark_ret", median(&mut tm_ret));
+    report("mark_fresh", median(&mut tm_fresh));
+    report("mark_warm", median(&mut tm_warm));
+    report("mark_hand", median(&mut tm_hand));
+    report("mark_bytes", (warm_buf.len() - 1) as f64);
+    report("verified", 1.0);
+    report_worker_cpu();
+}
+
+// ---------------------------------------------------------------------------
 // Child: one operation alone, untimed, for a profiler:
 //   valgrind --tool=callgrind <bench binary> --child profile create 100000
 // (`create`, `set-draft` and `delete` run with the ops child's callbacks and
@@ -2271,6 +2815,100 @@ fn parent(cfg: &Config) {
         None,
     ));
 
+    // Messages and unread counts.
+    let mut imports = Vec::new();
+    for subs in [0, cfg.msg_subs] {
+        eprintln!(
+            "[bench] import of one message at {}, {subs} subscribed filters ...",
+            fmt_n(cfg.msg_store)
+        );
+        let r = run_child(&[
+            "msgimport".into(),
+            s(cfg.msg_store),
+            s(subs),
+            s(cfg.msg_reps),
+        ]);
+        assert_eq!(r.get("verified"), Some(&1.0), "import event not verified");
+        imports.push((subs, r));
+    }
+    for (subs, r) in &imports {
+        let f = r["write"] + r["hand"];
+        rows.push(row(
+            format!(
+                "import of 1 message ({} convs, {subs} subscribed filters), call to callback",
+                fmt_n(cfg.msg_store)
+            ),
+            fmt_ns(r["lib"]),
+            fmt_ns(f),
+            Some(r["lib"] / f),
+            None,
+        ));
+    }
+    let (im0, imk) = (&imports[0].1, &imports[1].1);
+    let mut r = row(
+        format!(
+            "import of 1 message, {} filters against none (reference)",
+            cfg.msg_subs
+        ),
+        fmt_ns(imk["lib"]),
+        fmt_ns(im0["lib"]),
+        Some(imk["lib"] / im0["lib"]),
+        None,
+    );
+    r.floor = format!("{} (no filters)", r.floor);
+    rows.push(r);
+    eprintln!(
+        "[bench] total unread and mark-all-read at {}, {} unread ...",
+        fmt_n(cfg.unread_store),
+        fmt_n(cfg.unread_convs)
+    );
+    let un = run_child(&[
+        "unread".into(),
+        s(cfg.unread_store),
+        s(cfg.unread_convs),
+        s(cfg.unread_reps),
+        s(cfg.unread_totals),
+    ]);
+    assert_eq!(
+        un.get("verified"),
+        Some(&1.0),
+        "unread replies not verified"
+    );
+    let (un_n, un_u) = (fmt_n(cfg.unread_store), fmt_n(cfg.unread_convs));
+    let total_floor = un["total_write"] + un["total_hand"];
+    rows.push(row(
+        format!("total unread count ({un_n} convs, {un_u} unread), call to callback"),
+        fmt_ns(un["total_lib"]),
+        fmt_ns(total_floor),
+        Some(un["total_lib"] / total_floor),
+        None,
+    ));
+    // The floor writes the payload where the library's worker does: into a
+    // new buffer when the payload outgrows the buffer the worker keeps (it
+    // gives a larger one back after each job), else into a reused one.
+    let mark_fresh = un["mark_bytes"] + 1.0 > KEEP_BUFFER as f64;
+    let (floor_key, other_key, other) = if mark_fresh {
+        ("mark_fresh", "mark_warm", "a reused buffer")
+    } else {
+        ("mark_warm", "mark_fresh", "a new buffer")
+    };
+    let mark_floor = un[floor_key] + un["mark_hand"];
+    rows.push(row(
+        format!("mark all read ({un_n} convs, {un_u} unread), call to callback"),
+        fmt_ns(un["mark_lib"]),
+        fmt_ns(mark_floor),
+        Some(un["mark_lib"] / mark_floor),
+        None,
+    ));
+    let mark_other = un[other_key] + un["mark_hand"];
+    rows.push(row(
+        format!("mark all read, against the payload into {other} (reference)"),
+        fmt_ns(un["mark_lib"]),
+        fmt_ns(mark_other),
+        Some(un["mark_lib"] / mark_other),
+        None,
+    ));
+
     println!("Figures (median of repetitions; floors measured in the same run):");
     print_table(&rows);
     // Every timed call should have found the library's callback thread on
@@ -2285,6 +2923,9 @@ fn parent(cfg: &Config) {
             (format!("pages at {}", fmt_n(small)), &ps),
             (format!("pages at {}", fmt_n(large)), &pl),
             ("batch delete".to_string(), &bd),
+            ("import, no filters".to_string(), im0),
+            (format!("import, {} filters", cfg.msg_subs), imk),
+            ("total unread / mark all read".to_string(), &un),
         ])
         .filter(|(_, r)| r.get("worker_on_cpu1") == Some(&0.0))
         .map(|(what, _)| what)
@@ -2399,6 +3040,61 @@ fn parent(cfg: &Config) {
         fmt_ns(bd["plain_ret"]),
         fmt_ns(bd["plain_lib"])
     );
+    println!();
+    println!(
+        "Import of 1 message: floor = the Update event's one ConvInfo ({} B, the message as its last",
+        imk["event_bytes"]
+    );
+    println!(
+        "message; checked byte for byte against the event) written by hand into a reused buffer, {} / {},"
+        ,
+        fmt_ns(im0["write"]),
+        fmt_ns(imk["write"])
+    );
+    println!(
+        "+ one hand-off, {} / {} (0 / {} filters); the reply is \"\". Each sample imports into a",
+        fmt_ns(im0["hand"]),
+        fmt_ns(imk["hand"]),
+        cfg.msg_subs
+    );
+    println!(
+        "conversation not used before (0 -> 1 unread), read again untimed after; with {} filters an",
+        cfg.msg_subs
+    );
+    println!(
+        "import fired {:.1} filter events on average. The call returned after {} / {} (its synchronous part).",
+        imk["filter_events"],
+        fmt_ns(im0["ret"]),
+        fmt_ns(imk["ret"])
+    );
+    println!(
+        "Total unread count: floor = the reply ({} B, checked) written by hand, {}, + one hand-off, {}.",
+        un["total_bytes"],
+        fmt_ns(un["total_write"]),
+        fmt_ns(un["total_hand"])
+    );
+    println!(
+        "Mark all read: floor = the Update event of the {} conversations ({:.2} MB, checked byte for byte)",
+        un_u,
+        un["mark_bytes"] / 1e6
+    );
+    println!(
+        "written by hand into {}, {} (into {}: {}), + one hand-off, {}.",
+        if mark_fresh {
+            "a new buffer of the exact size (over the 64 KiB the worker keeps)"
+        } else {
+            "a reused buffer (within the 64 KiB the worker keeps)"
+        },
+        fmt_ns(un[floor_key]),
+        other,
+        fmt_ns(un[other_key]),
+        fmt_ns(un["mark_hand"])
+    );
+    println!(
+        "The library's call returned after {} (its synchronous part, on the caller's thread) of the {} to its callback.",
+        fmt_ns(un["mark_ret"]),
+        fmt_ns(un["mark_lib"])
+    );
 
     if !cfg.smoke {
         let path = std::env::var("BENCH_CSV")
@@ -2443,6 +3139,8 @@ fn main() {
             "page" => child_page(num(1), num(2), num(3) != 0),
             "pinmark" => child_pin_mark(num(1), num(2), num(3)),
             "batchdel" => child_batch_delete(num(1), num(2)),
+            "msgimport" => child_msg_import(num(1), num(2), num(3)),
+            "unread" => child_unread(num(1), num(2), num(3), num(4)),
             "profile" => child_profile(&a[1], num(2)),
             other => panic!("unknown child {other}"),
         }
