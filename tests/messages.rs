@@ -218,6 +218,19 @@ fn import_creates_then_updates_keeps_the_newest_and_counts_unread() {
     assert_eq!(v["conv_last_msg"]["message_custom_str"], "second");
     assert!(v["conv_active_time"].as_u64().unwrap() > old_time);
     assert_eq!(v["conv_unread_num"], 5, "a read message is not unread");
+    // Messages that change nothing shown fire nothing.
+    let out = import_ok(
+        "alice",
+        C2C,
+        &[
+            msg(r#","message_server_time":3,"message_is_read":true"#),
+            msg(
+                r#","message_server_time":99,"message_is_from_self":true,"message_excluded_from_last_message":true"#,
+            ),
+        ],
+    );
+    assert_eq!(out.events(), [], "nothing changed");
+    assert_eq!(info("alice", C2C), v);
 }
 
 #[test]

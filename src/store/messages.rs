@@ -107,7 +107,8 @@ impl Store {
     /// conversation: created if absent; the newest (not excluded) becomes
     /// the last message and activates it, unless older than the current
     /// one; each unread message raises the count; each @ of the user or of
-    /// everyone in a group adds an entry.
+    /// everyone in a group adds an entry. Messages that change none of this
+    /// change nothing.
     pub fn import(&mut self, ctx: &Context, msgs: &[Message]) -> Result<Outcome<()>> {
         let ty = ctx.conv_type;
         let old = self.get(ty, ctx.conv_id).ok().cloned();
@@ -148,6 +149,15 @@ impl Store {
                     at_type,
                 });
             }
+        }
+        // Nothing to show (every message read or from self, none the last
+        // message, no @): no change, nothing recorded.
+        if old.is_some()
+            && newest.is_none()
+            && points.is_empty()
+            && at.len() == conv.at_info().len()
+        {
+            return Ok(outcome(Vec::new(), ()));
         }
         conv.set_max_seq(max_seq);
         conv.set_unread(conv.unread().saturating_add(points.len() as u64));

@@ -7,9 +7,12 @@
 #   - behaviour.c (C99) and vendor_style.cpp (C++11, jsoncpp) run plain, under
 #     ASan+UBSan, and under valgrind;
 #   - lifecycle_app.cpp (C++11, jsoncpp: TIMInit, login, users, TIMUninit),
-#     conv_module.cpp (C++11, jsoncpp: every conversation-module function) and
-#     exit_queued.cpp (C++11: returning from main with callbacks queued, under
-#     `timeout 120`, wall time printed) likewise.
+#     conv_module.cpp (C++11, jsoncpp: every conversation-module function),
+#     messages.cpp (C++11, jsoncpp: message-fed conversation state: import,
+#     save, read reports, cleans, history, receive options, unread totals and
+#     subscribed filters, embedded and logged in) and exit_queued.cpp (C++11:
+#     returning from main with callbacks queued, under `timeout 120`, wall
+#     time printed) likewise.
 # Build outputs go to tests/c/build/. Needs gcc, g++, binutils (nm), valgrind,
 # pkg-config and libjsoncpp-dev.
 #
@@ -187,16 +190,18 @@ run_exit_queued() {
     [ "$rc" -eq 0 ] && grep -qF 'exit_queued: returning from main with callbacks queued' "$B/exit_queued.out"
 }
 # ---------------------------------------------------------------------------
-header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, conv_module.cpp, exit_queued.cpp (${WARN[*]} -pedantic)"
+header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, conv_module.cpp, messages.cpp, exit_queued.cpp (${WARN[*]} -pedantic)"
 step "build behaviour" build_behaviour "$B/behaviour" -O2
 step "build vendor_style" build_vendor "$B/vendor_style" -O2
 step "run behaviour" run_prog "$B/behaviour"
 step "run vendor_style" run_prog "$B/vendor_style"
 step "build lifecycle_app" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app" -O2
 step "build conv_module" build_cpp tests/c/conv_module.cpp "$B/conv_module" -O2
+step "build messages" build_cpp tests/c/messages.cpp "$B/messages" -O2
 step "build exit_queued" build_cpp tests/c/exit_queued.cpp "$B/exit_queued" -O2
 step "run lifecycle_app" run_checked "$B/lifecycle_app"
 step "run conv_module" run_checked "$B/conv_module"
+step "run messages" run_checked "$B/messages"
 step "run exit_queued" run_exit_queued "$B/exit_queued"
 
 # ---------------------------------------------------------------------------
@@ -209,9 +214,11 @@ step "run behaviour (asan+ubsan)" run_prog "$B/behaviour_san"
 step "run vendor_style (asan+ubsan)" run_prog "$B/vendor_style_san"
 step "build lifecycle_app (asan+ubsan)" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app_san" -O1 "${SAN[@]}"
 step "build conv_module (asan+ubsan)" build_cpp tests/c/conv_module.cpp "$B/conv_module_san" -O1 "${SAN[@]}"
+step "build messages (asan+ubsan)" build_cpp tests/c/messages.cpp "$B/messages_san" -O1 "${SAN[@]}"
 step "build exit_queued (asan+ubsan)" build_cpp tests/c/exit_queued.cpp "$B/exit_queued_san" -O1 "${SAN[@]}"
 step "run lifecycle_app (asan+ubsan)" run_checked "$B/lifecycle_app_san"
 step "run conv_module (asan+ubsan)" run_checked "$B/conv_module_san"
+step "run messages (asan+ubsan)" run_checked "$B/messages_san"
 step "run exit_queued (asan+ubsan)" run_exit_queued "$B/exit_queued_san"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
@@ -226,6 +233,7 @@ if command -v valgrind >/dev/null; then
     step "run vendor_style (valgrind)" run_prog "$B/vendor_style" "${VG[@]}"
     step "run lifecycle_app (valgrind)" run_checked "$B/lifecycle_app" "${VG[@]}"
     step "run conv_module (valgrind)" run_checked "$B/conv_module" "${VG[@]}"
+    step "run messages (valgrind)" run_checked "$B/messages" "${VG[@]}"
     step "run exit_queued (valgrind)" run_exit_queued "$B/exit_queued" "${VG[@]}"
 else
     echo "   ERROR: valgrind not found. Install it with: apt-get install -y valgrind"
