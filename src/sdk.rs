@@ -610,6 +610,23 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Answers from the store, under its lock, without changing it; with
+    /// `lazy`, nothing is looked up when there is no callback to answer.
+    fn query(
+        &self,
+        reply: Option<ReplySink>,
+        lazy: bool,
+        body: impl FnOnce(&mut Store) -> Body,
+    ) -> Result<()> {
+        fault::hit(Point::Store);
+        if lazy && reply.is_none() {
+            return Ok(());
+        }
+        let body = body(&mut self.session.store.lock());
+        self.deliver(None, Vec::new(), ok(reply, body));
+        Ok(())
+    }
+
     pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
@@ -626,13 +643,7 @@ impl Ctx<'_> {
     }
 
     pub fn conv_list(&self, reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        if reply.is_none() {
-            return Ok(());
-        }
-        let store = self.session.store.lock();
-        self.deliver(None, Vec::new(), ok(reply, Body::List(store.snapshot())));
-        Ok(())
+        self.query(reply, true, |s| Body::List(s.snapshot()))
     }
 
     pub fn conv_set_draft(&self, ty: ConvType, id: &str, draft_json: &str) -> Result<()> {
@@ -660,13 +671,7 @@ impl Ctx<'_> {
         wanted: &[(ConvType, String)],
         reply: Option<ReplySink>,
     ) -> Result<()> {
-        fault::hit(Point::Store);
-        if reply.is_none() {
-            return Ok(());
-        }
-        let convs = self.session.store.lock().get_many(wanted);
-        self.deliver(None, Vec::new(), ok(reply, Body::Convs(convs)));
-        Ok(())
+        self.query(reply, true, |s| Body::Convs(s.get_many(wanted)))
     }
 
     pub fn conv_pin(
@@ -712,10 +717,7 @@ impl Ctx<'_> {
     }
 
     pub fn group_list(&self, reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        let names = self.session.store.lock().group_names();
-        self.deliver(None, Vec::new(), ok(reply, Body::Names(names)));
-        Ok(())
+        self.query(reply, true, |s| Body::Names(s.group_names()))
     }
 
     pub fn group_delete(&self, name: &str, reply: Option<ReplySink>) -> Result<()> {
@@ -751,13 +753,7 @@ impl Ctx<'_> {
         count: usize,
         reply: Option<ReplySink>,
     ) -> Result<()> {
-        fault::hit(Point::Store);
-        if reply.is_none() {
-            return Ok(());
-        }
-        let page = self.session.store.lock().page(filter, after, count);
-        self.deliver(None, Vec::new(), ok(reply, Body::Page(page)));
-        Ok(())
+        self.query(reply, true, |s| Body::Page(s.page(filter, after, count)))
     }
 }
 
@@ -886,27 +882,19 @@ impl Ctx<'_> {
 
     /// `TIMMsgGetC2CReceiveMessageOpt`.
     pub fn get_c2c_recv_opts(&self, ids: &[String], reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        let opts = self.session.store.lock().c2c_recv_opts(ids);
-        self.deliver(None, Vec::new(), ok(reply, Body::RecvOpts(opts)));
-        Ok(())
+        self.query(reply, true, |s| Body::RecvOpts(s.c2c_recv_opts(ids)))
     }
 
     /// `TIMConvGetTotalUnreadMessageCount`: from now on, changes of the
     /// total are told.
     pub fn total_unread(&self, reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        let n = self.session.store.lock().total_unread();
-        self.deliver(None, Vec::new(), ok(reply, Body::Total(n)));
-        Ok(())
+        // Asked for even without a callback: from now on, changes are told.
+        self.query(reply, false, |s| Body::Total(s.total_unread()))
     }
 
     /// `TIMConvGetUnreadMessageCountByFilter`.
     pub fn filter_unread(&self, filter: &Filter, reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        let n = self.session.store.lock().filter_unread(filter);
-        self.deliver(None, Vec::new(), ok(reply, Body::Total(n)));
-        Ok(())
+        self.query(reply, true, |s| Body::Total(s.filter_unread(filter)))
     }
 
     /// `TIMConvSubscribeUnreadMessageCountByFilter` (synchronous).
