@@ -34,6 +34,7 @@
 namespace {
 
 #include "expect.h"
+#include "json_check.h"
 
 const std::chrono::seconds kTimeout(30);  // generous: valgrind is slow
 const Json::UInt64 kPinnedBit = 0x4000000000000000ULL;
@@ -151,82 +152,6 @@ std::string Describe(const Answer& a) {
     if (a.kind == kDeletedFromGroup) s += " reason " + std::to_string(a.reason);
     std::string j = a.json.size() > 300 ? a.json.substr(0, 300) + "..." : a.json;
     return s + " json " + j;
-}
-
-std::string Join(const std::vector<std::string>& v) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s + "]";
-}
-
-// ---------------------------------------------------------------------------
-// JSON helpers: never index a value of the wrong type (jsoncpp throws).
-
-bool ParseStrict(const std::string& text, Json::Value* out) {
-    Json::CharReaderBuilder builder;
-    Json::Value settings;
-    Json::CharReaderBuilder::strictMode(&settings);
-    builder.settings_ = settings;
-    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-    std::string errors;
-    return reader->parse(text.data(), text.data() + text.size(), out, &errors);
-}
-
-Json::Value ParseArray(const std::string& text, const std::string& what) {
-    Json::Value v;
-    bool ok = ParseStrict(text, &v) && v.isArray();
-    EXPECT(ok, what + ": a JSON array, got " + text.substr(0, 300));
-    return ok ? v : Json::Value(Json::arrayValue);
-}
-
-Json::Value ParseObject(const std::string& text, const std::string& what) {
-    Json::Value v;
-    bool ok = ParseStrict(text, &v) && v.isObject();
-    EXPECT(ok, what + ": a JSON object, got " + text.substr(0, 300));
-    return ok ? v : Json::Value(Json::objectValue);
-}
-
-const Json::Value& Get(const Json::Value& v, const char* key) {
-    static const Json::Value kNull;
-    return v.isObject() ? v[key] : kNull;
-}
-
-const Json::Value& At(const Json::Value& v, size_t i) {
-    static const Json::Value kNull;
-    return v.isArray() && i < v.size() ? v[Json::ArrayIndex(i)] : kNull;
-}
-
-Json::UInt64 U64(const Json::Value& v) { return v.isUInt64() ? v.asUInt64() : 0; }
-bool IsTrue(const Json::Value& v) { return v.isBool() && v.asBool(); }
-std::string Text(const Json::Value& v) { return v.isString() ? v.asString() : "<not a string>"; }
-
-std::string KeyOf(TIMConvType type, const std::string& id) {
-    return (type == kTIMConv_C2C ? "c2c_" : "group_") + id;
-}
-
-// "c2c_<id>" / "group_<id>" of a ConvInfo.
-std::string Key(const Json::Value& c) {
-    const Json::Value& t = Get(c, kTIMConvType);
-    std::string prefix = !t.isInt() ? "?_" : t.asInt() == kTIMConv_C2C ? "c2c_" : t.asInt() == kTIMConv_Group ? "group_" : "?_";
-    return prefix + Text(Get(c, kTIMConvId));
-}
-
-std::vector<std::string> Keys(const Json::Value& arr) {
-    std::vector<std::string> keys;
-    for (size_t i = 0; arr.isArray() && i < arr.size(); ++i) keys.push_back(Key(At(arr, i)));
-    return keys;
-}
-
-std::vector<std::string> Sorted(std::vector<std::string> v) {
-    std::sort(v.begin(), v.end());
-    return v;
-}
-
-const Json::Value& ByKey(const Json::Value& arr, const std::string& key) {
-    static const Json::Value kNull;
-    for (size_t i = 0; arr.isArray() && i < arr.size(); ++i)
-        if (Key(At(arr, i)) == key) return At(arr, i);
-    return kNull;
 }
 
 std::vector<Json::UInt64> Marks(const Json::Value& c) {
