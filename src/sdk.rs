@@ -109,7 +109,7 @@ pub enum Body {
     /// A JSON array of `GetC2CRecvMsgOptResult`.
     RecvOpts(Vec<(String, u8)>),
     /// JSON text as it is (a message).
-    Text(Box<str>),
+    Text(Arc<str>),
 }
 
 /// Output buffers at least this large are pre-faulted in one system call
@@ -793,7 +793,8 @@ impl Ctx<'_> {
         self.op(reply, |s| s.import(&ctx, &msgs), |r, ()| ok(r, Body::Empty))
     }
 
-    /// `TIMMsgSaveMsg`: one message; the reply carries it as kept.
+    /// `TIMMsgSaveMsg`: one message; the reply carries it as kept (the same
+    /// text the conversation keeps if it becomes the last message).
     pub fn msg_save(
         &self,
         ty: ConvType,

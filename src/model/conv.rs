@@ -50,7 +50,7 @@ pub struct AtInfo {
 /// replace it. Shared between versions of the conversation.
 #[derive(Debug, PartialEq, Eq)]
 pub struct LastMsg {
-    pub text: Box<str>,
+    pub text: Arc<str>,
     pub time: u64,
 }
 

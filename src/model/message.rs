@@ -3,8 +3,10 @@
 //! the conversation needs, and kept as compact text only when one becomes a
 //! conversation's `conv_last_msg`. Message history is not stored.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -38,6 +40,8 @@ pub struct Facts {
 pub struct Message<'a> {
     pub raw: &'a str,
     pub facts: Facts,
+    /// [`Message::stored_text`], made once.
+    stored: OnceCell<Arc<str>>,
 }
 
 /// The context a message is read in: the conversation it goes to and the
@@ -95,8 +99,15 @@ impl Message<'_> {
 
     /// The text kept as `conv_last_msg`: the message without white space,
     /// with `message_conv_id`, `message_conv_type` and `message_is_from_self`
-    /// filled in where the caller left them out.
-    pub fn stored_text(&self, ctx: &Context) -> Box<str> {
+    /// filled in where the caller left them out. Made on the first call
+    /// (`ctx` must be the one the message was checked in) and shared after.
+    pub fn stored_text(&self, ctx: &Context) -> Arc<str> {
+        self.stored
+            .get_or_init(|| self.make_stored_text(ctx))
+            .clone()
+    }
+
+    fn make_stored_text(&self, ctx: &Context) -> Arc<str> {
         let compact = minify(self.raw);
         let mut out = Vec::with_capacity(compact.len() + ctx.conv_id.len() + 96);
         out.push(b'{');
@@ -121,9 +132,7 @@ impl Message<'_> {
         // `compact` is an object with at least one member: "{...}".
         out.extend_from_slice(&compact.as_bytes()[1..]);
         // Only ASCII and escaped strings were added to valid UTF-8.
-        String::from_utf8(out)
-            .map(String::into_boxed_str)
-            .unwrap_or_else(|_| compact.into_boxed_str())
+        String::from_utf8(out).map_or_else(|_| compact.into(), Arc::from)
     }
 }
 
@@ -139,6 +148,7 @@ pub fn parse_message<'a>(text: &'a str, ctx: &Context) -> Result<Message<'a>> {
     Ok(Message {
         raw: text.trim(),
         facts,
+        stored: OnceCell::new(),
     })
 }
 
@@ -249,6 +259,7 @@ mod tests {
         assert!(!m.counts_unread(&c));
         assert_eq!(m.at_type(&c), None, "from self: no @ entry");
         let stored = m.stored_text(&c);
+        assert!(Arc::ptr_eq(&stored, &m.stored_text(&c)), "made once");
         let v: Value = serde_json::from_str(&stored).unwrap();
         assert_eq!(v[kTIMMsgConvId], "peer\"1");
         assert_eq!(v[kTIMMsgConvType], 2);
