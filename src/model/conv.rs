@@ -56,7 +56,7 @@ pub struct LastMsg {
 
 /// `TIMReceiveMessageOpt` values that leave a conversation out of the unread
 /// totals: Not_Receive, Not_Notify, Not_Notify_Except_At.
-pub fn is_muted(recv_opt: u8) -> bool {
+fn is_muted(recv_opt: u8) -> bool {
     matches!(recv_opt, 1..=3)
 }
 

@@ -10,5 +10,5 @@ pub mod keys;
 pub mod message;
 pub mod request;
 
-pub use conv::{is_muted, AtInfo, Conv, ConvType, LastMsg, PINNED_BIT};
+pub use conv::{AtInfo, Conv, ConvType, LastMsg, PINNED_BIT};
 pub use id::ConvId;
