@@ -258,11 +258,19 @@ fn uninit_from_inside_a_callback_does_not_deadlock_and_still_delivers() {
     login("erin");
     static DONE: AtomicBool = AtomicBool::new(false);
     static RC: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Set once the second call was accepted: the callback waits for it, so
+    // that call is surely accepted before TIMUninit runs.
+    static SECOND_ACCEPTED: AtomicBool = AtomicBool::new(false);
     unsafe extern "C" fn uninit_here(_: i32, _: *const c_char, _: *const c_char, _: *const c_void) {
+        let t0 = Instant::now();
+        while !SECOND_ACCEPTED.load(SeqCst) && t0.elapsed() < TIMEOUT {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         RC.store(unsafe { TIMUninit() } as u32, SeqCst);
         DONE.store(true, SeqCst);
     }
     DONE.store(false, SeqCst);
+    SECOND_ACCEPTED.store(false, SeqCst);
     let later = Pending::new();
     unsafe {
         assert_eq!(
@@ -275,6 +283,7 @@ fn uninit_from_inside_a_callback_does_not_deadlock_and_still_delivers() {
             SUCC
         );
     }
+    SECOND_ACCEPTED.store(true, SeqCst);
     let t0 = Instant::now();
     while !DONE.load(SeqCst) {
         assert!(
