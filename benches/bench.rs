@@ -291,7 +291,7 @@ fn wait_flag(flag: &AtomicBool) {
     let mut spins = 0u32;
     while !flag.swap(false, Acquire) {
         spins = spins.wrapping_add(1);
-        if spin && (spins % 256 != 0 || t0.elapsed() < Duration::from_micros(200)) {
+        if spin && (!spins.is_multiple_of(256) || t0.elapsed() < Duration::from_micros(200)) {
             std::hint::spin_loop();
         } else {
             std::thread::yield_now();
@@ -1383,7 +1383,7 @@ fn handoffs(floor: &FloorWorker, k: u64) -> f64 {
     let mut spins = 0u32;
     while FLOOR_DONE.load(Acquire) < k {
         spins = spins.wrapping_add(1);
-        if spin && (spins % 256 != 0 || t0.elapsed() < Duration::from_micros(200)) {
+        if spin && (!spins.is_multiple_of(256) || t0.elapsed() < Duration::from_micros(200)) {
             std::hint::spin_loop();
         } else {
             std::thread::yield_now();
@@ -1439,7 +1439,7 @@ const BENCH_MARK: u64 = 1;
 const BENCH_GROUP: &str = "bench";
 
 fn is_marked(i: usize) -> bool {
-    i % SPREAD == 0
+    i.is_multiple_of(SPREAD)
 }
 
 fn is_grouped(i: usize) -> bool {

@@ -139,6 +139,9 @@ pub enum Error {
     GroupLimit,
     /// A conversation group name over 32 bytes.
     GroupNameTooLong,
+    /// The durable store could not write a change (disk full, an I/O error,
+    /// the database removed or made read-only): the change was undone.
+    Storage,
 }
 
 impl Error {
@@ -157,7 +160,8 @@ impl Error {
             | Error::PinLimit
             | Error::GroupNotFound
             | Error::GroupLimit
-            | Error::GroupNameTooLong => TIMResult::TIM_ERR_PARAM,
+            | Error::GroupNameTooLong
+            | Error::Storage => TIMResult::TIM_ERR_PARAM,
             Error::InvalidJson => TIMResult::TIM_ERR_JSON,
             Error::ConvNotFound => TIMResult::TIM_ERR_CONV,
             Error::NotInitialized => TIMResult::TIM_ERR_SDKUNINIT,
@@ -182,6 +186,7 @@ impl Error {
             Error::GroupNotFound => TIMErrCode::ERR_SVR_CONV_CONV_GROUP_NOT_EXIST,
             Error::GroupLimit => TIMErrCode::ERR_SVR_CONV_CONV_GROUP_TOTAL_COUNT_EXCEED_LIMIT,
             Error::GroupNameTooLong => TIMErrCode::ERR_SVR_CONV_CONV_GROUP_NAME_EXCEED_LENGTH,
+            Error::Storage => TIMErrCode::ERR_SDK_COMM_DATABASE_FAILURE,
         }) as i32
     }
 
@@ -201,6 +206,9 @@ impl Error {
             Error::GroupNotFound => c"no conversation group of that name",
             Error::GroupLimit => c"at most 20 conversation groups",
             Error::GroupNameTooLong => c"a conversation group name is at most 32 bytes",
+            Error::Storage => {
+                c"the local database could not store the change (disk full or I/O error): nothing was changed"
+            }
         }
     }
 }

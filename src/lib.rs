@@ -21,6 +21,7 @@
 #![allow(non_snake_case)]
 
 mod dispatch;
+mod durable;
 pub mod error;
 pub mod fault;
 pub mod ffi;

@@ -17,15 +17,18 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 
 use crate::dispatch::{Dispatcher, Task};
+use crate::durable;
 use crate::error::{Error, Result};
 use crate::fault::{self, Point};
 use crate::listeners::LISTENERS;
+use crate::model::config::SdkConfig;
 use crate::model::conv::{json_array_len, write_json_array};
 use crate::model::draft::parse_draft;
 use crate::model::json::{frag, write_str, write_u64};
@@ -52,7 +55,10 @@ enum Mode {
     /// After `TIMInit`.
     Initialized {
         app_id: u64,
-        /// Every user logged in since `TIMInit`, with their state.
+        /// Where each user's durable store lives (`None`: in memory).
+        storage: Option<(PathBuf, durable::Sync)>,
+        /// In memory: every user logged in since `TIMInit`, with their
+        /// state. Durable: the user logged in now (closed at logout).
         users: HashMap<String, Arc<Session>>,
         /// The user logged in now.
         login: Option<String>,
@@ -603,11 +609,20 @@ impl Ctx<'_> {
     ) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        match run(&mut store) {
+        match run(&mut store).inspect_err(|e| self.log_failure(*e)) {
             Ok(out) => self.commit(out, |r| answer(reply, r)),
             Err(e) => self.deliver(None, Vec::new(), failed(reply, e)),
         }
         Ok(())
+    }
+
+    /// A change the durable store refused is told to the log listener too
+    /// (a synchronous function can only return its code).
+    fn log_failure(&self, e: Error) {
+        if e == Error::Storage {
+            let desc = e.callback_desc().to_string_lossy().into_owned();
+            self.core.log(LogLevel::Error, desc);
+        }
     }
 
     /// Answers from the store, under its lock, without changing it; with
@@ -628,14 +643,13 @@ impl Ctx<'_> {
     }
 
     pub fn conv_create(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
-        fault::hit(Point::Store);
-        let mut store = self.session.store.lock();
-        let out = store.create(ty, id)?;
-        let conv = match &out.result {
-            Created::New(c) | Created::Existing(c) => c.clone(),
-        };
-        self.commit(out, |_| ok(reply, Body::Conv(conv)));
-        Ok(())
+        self.op(
+            reply,
+            |s| s.create(ty, id),
+            |r, created| match created {
+                Created::New(c) | Created::Existing(c) => ok(r, Body::Conv(c)),
+            },
+        )
     }
 
     pub fn conv_delete(&self, ty: ConvType, id: &str, reply: Option<ReplySink>) -> Result<()> {
@@ -652,7 +666,9 @@ impl Ctx<'_> {
         let draft = parse_draft(draft_json, unix_now())?;
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        let out = store.set_draft(ty, id, draft)?;
+        let out = store
+            .set_draft(ty, id, draft)
+            .inspect_err(|e| self.log_failure(*e))?;
         self.commit(out, |()| None);
         Ok(())
     }
@@ -660,7 +676,9 @@ impl Ctx<'_> {
     pub fn conv_cancel_draft(&self, ty: ConvType, id: &str) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        let out = store.cancel_draft(ty, id)?;
+        let out = store
+            .cancel_draft(ty, id)
+            .inspect_err(|e| self.log_failure(*e))?;
         self.commit(out, |()| None);
         Ok(())
     }
@@ -933,7 +951,7 @@ impl Core {
 /// user logged in (the embedded store is dropped). Again with the same app
 /// id: nothing changes; with another: `InvalidParam` (call `TIMUninit`
 /// first).
-pub fn init(app_id: u64) -> Result<()> {
+pub fn init(app_id: u64, config: &SdkConfig) -> Result<()> {
     if app_id == 0 {
         return Err(Error::InvalidParam);
     }
@@ -943,15 +961,34 @@ pub fn init(app_id: u64) -> Result<()> {
         Mode::Initialized { .. } => return Err(Error::InvalidParam),
         Mode::Embedded(_) => {}
     }
+    let storage = config
+        .sdk_config_config_file_path
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let sync = match config.sdk_config_storage_full_sync {
+                Some(true) => durable::Sync::Full,
+                _ => durable::Sync::Normal,
+            };
+            (PathBuf::from(p), sync)
+        });
+    let text = match &storage {
+        None => format!("TIMInit: sdk_app_id {app_id}; conversations are kept in memory, per user"),
+        Some((p, sync)) => format!(
+            "TIMInit: sdk_app_id {app_id}; conversations are kept under {} ({sync:?} sync)",
+            durable::user_dir(p, app_id, "")
+                .parent()
+                .unwrap_or(p)
+                .display()
+        ),
+    };
     core.mode = Mode::Initialized {
         app_id,
+        storage,
         users: HashMap::new(),
         login: None,
     };
-    core.log(
-        LogLevel::Info,
-        format!("TIMInit: sdk_app_id {app_id}; conversations are kept in memory, per user"),
-    );
+    core.log(LogLevel::Info, text);
     // No network: "connected" at once, so that an app waiting for it goes on.
     submit(&core.dispatcher, Job::Network(NetworkStatus::Connecting));
     submit(&core.dispatcher, Job::Network(NetworkStatus::Connected));
@@ -972,27 +1009,74 @@ pub fn uninit() {
     old.shutdown();
 }
 
-/// `TIMLogin`: opens `user`'s state (kept in memory since `TIMInit`). The
-/// same user again: nothing changes; another user: the current one is logged
-/// out first. Both answer code 0.
+/// `TIMLogin`: opens `user`'s state (kept in memory since `TIMInit`, or
+/// loaded from the user's durable store). The same user again: nothing
+/// changes; another user: the current one is logged out first. Both answer
+/// code 0; a durable store that cannot be opened answers its own code, and
+/// then no user is logged in.
 pub fn login(user: &str, reply: Option<ReplySink>) -> Result<()> {
     let mut core = CORE.write();
     let Core {
         mode, dispatcher, ..
     } = &mut *core;
-    let Mode::Initialized { users, login, .. } = mode else {
+    let Mode::Initialized {
+        app_id,
+        storage,
+        users,
+        login,
+    } = mode
+    else {
         return Err(Error::NotInitialized);
     };
-    let text = match login.as_deref() {
-        Some(u) if u == user => format!("TIMLogin: {user} is already logged in"),
-        Some(u) => format!("TIMLogin: {u} logged out, {user} logged in"),
-        None => format!("TIMLogin: {user} logged in"),
-    };
-    users.entry(user.to_owned()).or_default();
-    *login = Some(user.to_owned());
     let d = dispatcher.clone();
-    core.log(LogLevel::Info, text);
-    self::reply(&d, ok(reply, Body::Empty));
+    if login.as_deref() == Some(user) {
+        core.log(
+            LogLevel::Info,
+            format!("TIMLogin: {user} is already logged in"),
+        );
+        self::reply(&d, ok(reply, Body::Empty));
+        return Ok(());
+    }
+    let before = login.take();
+    let opened = match storage {
+        None => {
+            users.entry(user.to_owned()).or_default();
+            Ok(())
+        }
+        Some((root, sync)) => {
+            // One durable store open at a time: the previous user's closes
+            // (and its lock is released) before the next opens.
+            users.clear();
+            durable::open(root, *app_id, user, *sync).map(|store| {
+                let session = Session {
+                    store: Mutex::new(store),
+                };
+                users.insert(user.to_owned(), Arc::new(session));
+            })
+        }
+    };
+    let out = match opened {
+        Ok(()) => {
+            *login = Some(user.to_owned());
+            let text = match before {
+                Some(u) => format!("TIMLogin: {u} logged out, {user} logged in"),
+                None => format!("TIMLogin: {user} logged in"),
+            };
+            core.log(LogLevel::Info, text);
+            ok(reply, Body::Empty)
+        }
+        Err(e) => {
+            let text = format!("TIMLogin: {user} not logged in: {}", e.desc);
+            core.log(LogLevel::Error, text);
+            reply.map(|reply| ReplyJob {
+                reply,
+                code: e.code,
+                desc: Cow::Owned(line(e.desc)),
+                body: Body::Empty,
+            })
+        }
+    };
+    self::reply(&d, out);
     Ok(())
 }
 
@@ -1000,9 +1084,19 @@ pub fn login(user: &str, reply: Option<ReplySink>) -> Result<()> {
 /// user logged in, the callback gets `ERR_SDK_NOT_LOGGED_IN`.
 pub fn logout(reply: Option<ReplySink>) -> Result<()> {
     let mut core = CORE.write();
-    let Mode::Initialized { login, .. } = &mut core.mode else {
+    let Mode::Initialized {
+        login,
+        storage,
+        users,
+        ..
+    } = &mut core.mode
+    else {
         return Err(Error::NotInitialized);
     };
+    if storage.is_some() {
+        // Closes the durable store and releases its lock.
+        users.clear();
+    }
     match login.take() {
         Some(u) => {
             core.log(LogLevel::Info, format!("TIMLogout: {u} logged out"));

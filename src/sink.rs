@@ -29,6 +29,7 @@ pub enum NetworkStatus {
 pub enum LogLevel {
     Off = 0,
     Info = 4,
+    Error = 6,
     Assert = 7,
 }
 

@@ -219,7 +219,11 @@ unsafe extern "C" fn listener_b() {}
 fn every_generated_listener_keeps_its_slot() {
     let a = listener_a as unsafe extern "C" fn() as usize;
     let b = listener_b as unsafe extern "C" fn() as usize;
-    let (ud1, ud2) = (1usize as *const c_void, 2usize as *const c_void);
+    // Two distinct user_data values, never dereferenced.
+    let (ud1, ud2) = (
+        std::ptr::dangling::<c_void>(),
+        std::ptr::dangling::<u16>().cast::<c_void>(),
+    );
     let l = |f, ud: *const c_void| RawListener {
         f,
         user_data: ud as usize,

@@ -70,10 +70,11 @@ pub unsafe extern "C" fn TIMInit(sdk_app_id: u64, json_sdk_config: *const c_char
     guard(|| {
         // SAFETY: the caller's C string or NULL.
         let config = unsafe { opt_str_arg(json_sdk_config, MAX_JSON_PARAM) }?;
-        if let Some(json) = config.filter(|s| !s.trim().is_empty()) {
-            parse_object::<SdkConfig>(json)?;
-        }
-        sdk::init(sdk_app_id)
+        let config = match config.filter(|s| !s.trim().is_empty()) {
+            Some(json) => parse_object::<SdkConfig>(json)?,
+            None => SdkConfig::default(),
+        };
+        sdk::init(sdk_app_id, &config)
     })
 }
 

@@ -7,12 +7,16 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-/// `TIMInit`'s `json_sdk_config`. The paths are accepted; nothing is written
-/// under them yet (conversations live in memory).
+/// `TIMInit`'s `json_sdk_config`. With `sdk_config_config_file_path`, each
+/// user's conversations are kept durably under that folder; the log path is
+/// accepted and unused (log lines go to the log listener).
+/// `sdk_config_storage_full_sync` is this library's own key: `true` makes
+/// every commit also survive a power loss (`synchronous=FULL`).
 #[derive(Deserialize, Default, Debug)]
 pub struct SdkConfig {
     pub sdk_config_config_file_path: Option<String>,
     pub sdk_config_log_file_path: Option<String>,
+    pub sdk_config_storage_full_sync: Option<bool>,
 }
 
 /// `TIMSetConfig`'s `json_config`: only the callback log level has an

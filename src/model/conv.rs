@@ -211,6 +211,11 @@ impl Conv {
         self.seq | if self.pinned { PINNED_BIT } else { 0 }
     }
 
+    /// The activation sequence (the order key without the pinned bit).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     /// Moves the conversation to the top of its class with a new sequence.
     pub fn activate(&mut self, seq: u64) {
         self.seq = seq;

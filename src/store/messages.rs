@@ -77,16 +77,6 @@ impl ReadPoint {
 pub const MAX_SUBSCRIPTIONS: usize = 100;
 
 impl Store {
-    /// A new conversation, activated, with the receive option kept for it.
-    pub(super) fn fresh(&mut self, ty: ConvType, id: &str) -> Conv {
-        let seq = self.next_seq();
-        let mut c = Conv::new(ty, ConvId::new(id), seq);
-        if let Some(&opt) = self.recv_opts[ty.index()].get(id.as_bytes()) {
-            c.set_recv_opt(opt);
-        }
-        c
-    }
-
     /// Removes one unread point (the inverse of [`Txn::add_point`]).
     pub(super) fn unpoint(&mut self, ty: ConvType, id: &ConvId, p: u64) {
         let map = &mut self.points[ty.index()];
@@ -111,10 +101,11 @@ impl Store {
     /// change nothing.
     pub fn import(&mut self, ctx: &Context, msgs: &[Message]) -> Result<Outcome<()>> {
         let ty = ctx.conv_type;
-        let old = self.get(ty, ctx.conv_id).ok().cloned();
+        let mut txn = self.txn();
+        let old = txn.store().get(ty, ctx.conv_id).ok().cloned();
         let mut conv = match &old {
             Some(c) => (**c).clone(),
-            None => self.fresh(ty, ctx.conv_id),
+            None => txn.fresh(ty, ctx.conv_id),
         };
         let mut max_seq = conv.max_seq();
         let mut newest: Option<(usize, u64)> = None;
@@ -168,17 +159,16 @@ impl Store {
                 time,
             })));
             if old.is_some() {
-                let seq = self.next_seq();
+                let seq = txn.next_seq();
                 conv.activate(seq);
             }
         }
         let id = conv.id().clone();
-        let mut txn = self.txn();
         txn.apply(old, Some(Arc::new(conv)));
         for p in points {
             txn.add_point(ty, &id, p);
         }
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// The conversations with unread messages or @ entries, in list order.
@@ -217,7 +207,7 @@ impl Store {
             n.set_at_info(at);
             txn.apply(Some(c), Some(Arc::new(n)));
         }
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// Clears a conversation's history: its last message, unread messages
@@ -234,7 +224,7 @@ impl Store {
         n.set_at_info(Vec::new());
         n.set_last_msg(None);
         txn.apply(Some(c), Some(Arc::new(n)));
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// Sets the receive option of each id (user ids for C2C, group ids);
@@ -256,7 +246,7 @@ impl Store {
                 }
             }
         }
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// The receive option of each user id, in request order (0 when never

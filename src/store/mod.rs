@@ -21,7 +21,17 @@
 //! turns it into the events of every listener kind and the reply. A
 //! transaction dropped without commit (a panic in the middle of a batch)
 //! undoes what it applied, so an operation applies whole or not at all.
+//!
+//! # Durable storage
+//! A store may have a [`Journal`] beneath it. A transaction's commit then
+//! hands it the records the transaction touched, as they are now; if the
+//! journal cannot write them, the transaction undoes itself and the
+//! operation fails with [`Error::Storage`]: memory and disk never disagree.
+//! The counters (`seq`, `group_seq`) are part of the transaction too. A store
+//! loaded from disk is rebuilt by [`Store::restore`] through the same
+//! [`Store::index`] as every change.
 
+mod journal;
 mod messages;
 mod ops;
 mod order;
@@ -32,9 +42,11 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::fault::{self, Point};
+use crate::model::conv::PINNED_BIT;
 use crate::model::{Conv, ConvId, ConvType};
 use order::{OrderIndex, OrderSnapshot};
 
+pub use journal::{ConvRow, Journal, Put};
 pub use messages::{CountEvent, ReadPoint, Scope};
 pub use ops::{ConvRef, GroupEvent, ItemResult, Limits, Outcome};
 pub use page::{Filter, Page};
@@ -94,6 +106,8 @@ pub struct Store {
     /// whether or not a conversation exists (the vendor keeps them on its
     /// server).
     recv_opts: [HashMap<ConvId, u8>; 2],
+    /// Durable storage beneath, if any: every commit is written to it.
+    journal: Option<Box<dyn Journal>>,
 }
 
 /// Every conversation in list order, as it was when taken.
@@ -137,8 +151,8 @@ enum Undo {
     PointsRemoved(ConvType, ConvId, BTreeMap<u64, u32>),
     /// A receive option was set; this was the one before.
     RecvOpt(ConvType, ConvId, Option<u8>),
-    /// A group was added at the end of `groups`.
-    GroupAdded,
+    /// A group of this name was added at the end of `groups`.
+    GroupAdded(Arc<str>),
     /// The group at this position was removed.
     GroupRemoved(usize, Group),
 }
@@ -154,6 +168,9 @@ pub struct Txn<'a> {
     /// The unread total and each subscription's count when it began.
     total_before: u64,
     subs_before: Vec<u64>,
+    /// The counters when it began.
+    seq_before: u64,
+    group_seq_before: u64,
 }
 
 /// What a committed transaction changed: the conversations, in the order
@@ -182,6 +199,10 @@ impl Store {
     pub fn get(&self, ty: ConvType, id: &str) -> Result<&Arc<Conv>> {
         let key = self.key_of(ty, id).ok_or(Error::ConvNotFound)?;
         self.order.get(key).ok_or(Error::Internal)
+    }
+
+    fn get_bytes(&self, ty: ConvType, id: &[u8]) -> Option<&Arc<Conv>> {
+        self.order.get(*self.by_id[ty.index()].get(id)?)
     }
 
     fn group(&self, name: &str) -> Option<&Group> {
@@ -337,6 +358,8 @@ impl Store {
         Txn {
             total_before: self.unread_total,
             subs_before: self.subs.iter().map(|s| s.count).collect(),
+            seq_before: self.seq,
+            group_seq_before: self.group_seq,
             store: self,
             log: Vec::new(),
             applied: 0,
@@ -358,6 +381,83 @@ impl Store {
         let mut g: Vec<&Group> = self.groups.iter().collect();
         g.sort_by_key(|g| g.created);
         g.into_iter().map(|g| g.name.clone()).collect()
+    }
+}
+
+/// Everything a durable store holds, as loaded at login.
+#[derive(Default)]
+pub struct Restored {
+    /// Each conversation (its receive option is taken from `recv_opts`)
+    /// with its unread points.
+    pub convs: Vec<(Conv, BTreeMap<u64, u32>)>,
+    /// Each conversation group's name and creation number.
+    pub groups: Vec<(Arc<str>, u64)>,
+    /// The receive options kept per id.
+    pub recv_opts: Vec<(ConvType, ConvId, u8)>,
+}
+
+impl Store {
+    /// Rebuilds a store from what a journal holds, through the same
+    /// [`Store::index`] as every change, and keeps the journal beneath it.
+    /// Records that could not have been written by a store (two
+    /// conversations in one place, a group that does not exist, points that
+    /// do not add up to the unread count) are refused with what is wrong.
+    pub fn restore(r: Restored, journal: Box<dyn Journal>) -> std::result::Result<Store, String> {
+        let mut s = Store::default();
+        for (name, created) in r.groups {
+            if s.group(&name).is_some() {
+                return Err(format!("the conversation group {name:?} is there twice"));
+            }
+            s.group_seq = s.group_seq.max(created);
+            s.groups.push(Group {
+                name,
+                created,
+                members: BTreeSet::new(),
+            });
+        }
+        for (ty, id, opt) in r.recv_opts {
+            s.recv_opts[ty.index()].insert(id, opt);
+        }
+        for (mut c, points) in r.convs {
+            let t = c.conv_type().index();
+            let mut groups = Vec::with_capacity(c.groups().len());
+            for g in c.groups() {
+                let shared = s.group(g).map(|g| g.name.clone()).ok_or_else(|| {
+                    format!("a conversation is in the group {g:?}, which does not exist")
+                })?;
+                if groups.contains(&shared) {
+                    return Err(format!("a conversation is in the group {g:?} twice"));
+                }
+                groups.push(shared);
+            }
+            c.set_groups(groups);
+            c.set_recv_opt(s.recv_opts[t].get(c.id().as_bytes()).copied().unwrap_or(0));
+            let counted: u64 = points.values().map(|&n| u64::from(n)).sum();
+            if counted != c.unread() {
+                return Err(format!(
+                    "the conversation {:?} counts {} unread messages but keeps {counted}",
+                    c.id().to_str_lossy(),
+                    c.unread()
+                ));
+            }
+            if c.seq() == 0 || c.seq() >= PINNED_BIT {
+                return Err(format!("an order key out of range: {}", c.seq()));
+            }
+            if s.by_id[t].contains_key(c.id()) || s.order.get(c.order_key()).is_some() {
+                return Err(format!(
+                    "two conversations share the id {:?} or the order key {}",
+                    c.id().to_str_lossy(),
+                    c.order_key()
+                ));
+            }
+            s.seq = s.seq.max(c.seq());
+            if !points.is_empty() {
+                s.points[t].insert(c.id().clone(), points);
+            }
+            s.index(&Arc::new(c));
+        }
+        s.journal = Some(journal);
+        Ok(s)
     }
 }
 
@@ -431,11 +531,11 @@ impl Txn<'_> {
             self.store.group_seq
         });
         self.store.groups.push(Group {
-            name,
+            name: name.clone(),
             created,
             members: BTreeSet::new(),
         });
-        self.log.push(Undo::GroupAdded);
+        self.log.push(Undo::GroupAdded(name));
     }
 
     /// Removes the group named `name` (empty by now); returns its creation
@@ -448,10 +548,33 @@ impl Txn<'_> {
         Some(created)
     }
 
+    /// A new conversation, activated, with the receive option kept for it.
+    pub fn fresh(&mut self, ty: ConvType, id: &str) -> Conv {
+        let seq = self.store.next_seq();
+        let mut c = Conv::new(ty, ConvId::new(id), seq);
+        if let Some(&opt) = self.store.recv_opts[ty.index()].get(id.as_bytes()) {
+            c.set_recv_opt(opt);
+        }
+        c
+    }
+
+    /// The next activation sequence, given back if the transaction fails.
+    pub fn next_seq(&mut self) -> u64 {
+        self.store.next_seq()
+    }
+
     /// Ends the transaction: what changed, in the order applied, and the
     /// unread counts that moved (the total only once the app has asked for
-    /// it).
-    pub fn commit(mut self) -> Committed {
+    /// it). With a journal, the records touched are written first; if that
+    /// fails, everything applied is undone and the error returned.
+    pub fn commit(mut self) -> Result<Committed> {
+        if !self.log.is_empty() {
+            if let Some(mut journal) = self.store.journal.take() {
+                let written = journal.write(&journal::record(&self.log, self.store));
+                self.store.journal = Some(journal);
+                written?;
+            }
+        }
         self.committed = true;
         let s = &*self.store;
         let mut counts = Vec::new();
@@ -470,7 +593,7 @@ impl Txn<'_> {
                 _ => None,
             })
             .collect();
-        Committed { changes, counts }
+        Ok(Committed { changes, counts })
     }
 }
 
@@ -497,12 +620,14 @@ impl Drop for Txn<'_> {
                         None => map.remove(&id),
                     };
                 }
-                Undo::GroupAdded => {
+                Undo::GroupAdded(_) => {
                     self.store.groups.pop();
                 }
                 Undo::GroupRemoved(pos, g) => self.store.groups.insert(pos, g),
             }
         }
+        self.store.seq = self.seq_before;
+        self.store.group_seq = self.group_seq_before;
     }
 }
 

@@ -153,10 +153,10 @@ impl Store {
         if let Ok(c) = self.get(ty, id) {
             return Ok(outcome(Vec::new(), Created::Existing(c.clone())));
         }
-        let conv = Arc::new(self.fresh(ty, id));
         let mut txn = self.txn();
+        let conv = Arc::new(txn.fresh(ty, id));
         txn.apply(None, Some(conv.clone()));
-        Ok(outcome(txn.commit(), Created::New(conv)))
+        Ok(outcome(txn.commit()?, Created::New(conv)))
     }
 
     /// Removes the conversation with everything attached to it (its draft,
@@ -165,7 +165,7 @@ impl Store {
         let old = self.get(ty, id)?.clone();
         let mut txn = self.txn();
         txn.apply(Some(old), None);
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// Stores a draft (already checked, see [`crate::model::draft`]) and
@@ -173,7 +173,7 @@ impl Store {
     pub fn set_draft(&mut self, ty: ConvType, id: &str, draft: Box<str>) -> Result<Outcome<()>> {
         let mut txn = self.txn();
         txn.update(ty, id, true, |c| c.set_draft(Some(draft)))?;
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// Removes the draft without reordering; no draft: no change.
@@ -183,7 +183,7 @@ impl Store {
         }
         let mut txn = self.txn();
         txn.update(ty, id, false, |c| c.set_draft(None))?;
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// The conversations asked for, in request order; missing ones are left
@@ -207,7 +207,7 @@ impl Store {
         }
         let mut txn = self.txn();
         txn.update(ty, id, false, |c| c.set_pinned(pinned))?;
-        Ok(outcome(txn.commit(), ()))
+        Ok(outcome(txn.commit()?, ()))
     }
 
     /// Applies `edit` to each conversation named in `refs`, in order, with
@@ -230,7 +230,7 @@ impl Store {
             }
             Ok(())
         });
-        Ok(outcome(txn.commit(), results))
+        Ok(outcome(txn.commit()?, results))
     }
 
     /// Sets (`enable`) or clears mark bits, checked by the caller.
@@ -274,7 +274,7 @@ impl Store {
             txn.apply(Some(old), None);
             Ok(())
         });
-        Ok(outcome(txn.commit(), results))
+        Ok(outcome(txn.commit()?, results))
     }
 
     /// The conversation groups' names, checked to exist.
@@ -304,7 +304,7 @@ impl Store {
         txn.add_group(name.clone(), None);
         let (results, added, evicted) = add_members(&mut txn, &name, refs);
         debug_assert!(evicted.is_empty());
-        let mut out = outcome(txn.commit(), results);
+        let mut out = outcome(txn.commit()?, results);
         out.groups.push(GroupEvent::Created(name, added));
         Ok(out)
     }
@@ -319,7 +319,7 @@ impl Store {
             txn.apply(Some(old), Some(new));
         }
         txn.remove_group(name);
-        let mut out = outcome(txn.commit(), ());
+        let mut out = outcome(txn.commit()?, ());
         out.groups.push(GroupEvent::Deleted(name.into()));
         Ok(out)
     }
@@ -347,7 +347,7 @@ impl Store {
             txn.apply(Some(before), Some(after));
         }
         txn.remove_group(old);
-        let mut out = outcome(txn.commit(), ());
+        let mut out = outcome(txn.commit()?, ());
         out.groups.push(GroupEvent::Renamed(old.into(), new_name));
         Ok(out)
     }
@@ -360,7 +360,7 @@ impl Store {
         let name: Arc<str> = name.into();
         let mut txn = self.txn();
         let (results, added, evicted) = add_members(&mut txn, &name, refs);
-        let mut out = outcome(txn.commit(), results);
+        let mut out = outcome(txn.commit()?, results);
         if !evicted.is_empty() {
             out.groups
                 .push(GroupEvent::Removed(name.clone(), evicted, 1));
@@ -391,7 +391,7 @@ impl Store {
             }
             Ok(())
         });
-        let mut out = outcome(txn.commit(), results);
+        let mut out = outcome(txn.commit()?, results);
         if !removed.is_empty() {
             out.groups.push(GroupEvent::Removed(name, removed, 0));
         }
