@@ -102,6 +102,19 @@ pub fn load(conn: &Connection) -> Result<Restored, String> {
         r.groups.push((Arc::from(name), created as u64));
     }
     let mut st = conn
+        .prepare("SELECT name, value FROM counter")
+        .map_err(db)?;
+    let mut rows = st.query([]).map_err(db)?;
+    while let Some(row) = rows.next().map_err(db)? {
+        let name: String = row.get(0).map_err(db)?;
+        let value = row.get::<_, i64>(1).map_err(db)? as u64;
+        match name.as_str() {
+            "seq" => r.seq = value,
+            "group_seq" => r.group_seq = value,
+            _ => {}
+        }
+    }
+    let mut st = conn
         .prepare("SELECT type, id, opt FROM recv_opt")
         .map_err(db)?;
     let mut rows = st.query([]).map_err(db)?;

@@ -245,6 +245,13 @@ impl Sqlite {
                     tx.prepare_cached("DELETE FROM conv_group WHERE name = ?1")?
                         .execute(params![name])?;
                 }
+                Put::Counters { seq, group_seq } => {
+                    let mut st = tx.prepare_cached(
+                        "INSERT OR REPLACE INTO counter (name, value) VALUES (?1, ?2)",
+                    )?;
+                    st.execute(params!["seq", *seq as i64])?;
+                    st.execute(params!["group_seq", *group_seq as i64])?;
+                }
             }
         }
         tx.commit()

@@ -12,8 +12,8 @@ pub const APPLICATION_ID: i32 = 0x494d_4356;
 /// version is their count. Each runs in one transaction with the new
 /// version number, so a database is always at one version or the next.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: conversations (with their unread points), conversation groups, and
-    // receive options kept per id.
+    // 1: conversations (with their unread points), conversation groups,
+    // receive options kept per id, and the counters.
     "CREATE TABLE conv (
         type INTEGER NOT NULL,
         id BLOB NOT NULL,
@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[&str] = &[
         id BLOB NOT NULL,
         opt INTEGER NOT NULL,
         PRIMARY KEY (type, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE counter (
+        name TEXT NOT NULL PRIMARY KEY,
+        value INTEGER NOT NULL
     ) WITHOUT ROWID;",
 ];
 

@@ -23,6 +23,9 @@ pub enum Put<'a> {
     RecvOpt(ConvType, &'a ConvId, u8),
     /// A conversation group and its creation number; `None`: deleted.
     Group(&'a str, Option<u64>),
+    /// The activation and group-creation counters. Written only with a
+    /// deletion: otherwise the newest conversation and group carry them.
+    Counters { seq: u64, group_seq: u64 },
 }
 
 /// A conversation as stored: its fields and its unread points.
@@ -43,6 +46,7 @@ pub trait Journal: Send {
 /// The records a transaction's log touched, each once, in their state now.
 pub(super) fn record<'a>(log: &'a [Undo], s: &'a Store) -> Vec<Put<'a>> {
     let mut puts = Vec::with_capacity(log.len());
+    let mut deleted = false;
     let many = log.len() > 1;
     let mut seen: HashSet<(u8, ConvType, &[u8])> = HashSet::new();
     let mut first = |kind: u8, ty: ConvType, key: &'a [u8]| !many || seen.insert((kind, ty, key));
@@ -61,6 +65,7 @@ pub(super) fn record<'a>(log: &'a [Undo], s: &'a Store) -> Vec<Put<'a>> {
                     conv,
                     points: s.points[t].get(id.as_bytes()),
                 });
+                deleted |= row.is_none();
                 puts.push(Put::Conv(ty, id, row));
             }
             // Points change only with their conversation, written above.
@@ -80,9 +85,17 @@ pub(super) fn record<'a>(log: &'a [Undo], s: &'a Store) -> Vec<Put<'a>> {
                 if !first(2, ConvType::C2C, name.as_bytes()) {
                     continue;
                 }
-                puts.push(Put::Group(name, s.group(name).map(|g| g.created)));
+                let created = s.group(name).map(|g| g.created);
+                deleted |= created.is_none();
+                puts.push(Put::Group(name, created));
             }
         }
+    }
+    if deleted {
+        puts.push(Put::Counters {
+            seq: s.seq,
+            group_seq: s.group_seq,
+        });
     }
     puts
 }

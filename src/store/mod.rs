@@ -394,6 +394,10 @@ pub struct Restored {
     pub groups: Vec<(Arc<str>, u64)>,
     /// The receive options kept per id.
     pub recv_opts: Vec<(ConvType, ConvId, u8)>,
+    /// The counters as last written with a deletion (the newest
+    /// conversation and group may carry higher ones).
+    pub seq: u64,
+    pub group_seq: u64,
 }
 
 impl Store {
@@ -403,7 +407,11 @@ impl Store {
     /// conversations in one place, a group that does not exist, points that
     /// do not add up to the unread count) are refused with what is wrong.
     pub fn restore(r: Restored, journal: Box<dyn Journal>) -> std::result::Result<Store, String> {
-        let mut s = Store::default();
+        let mut s = Store {
+            seq: r.seq,
+            group_seq: r.group_seq,
+            ..Store::default()
+        };
         for (name, created) in r.groups {
             if s.group(&name).is_some() {
                 return Err(format!("the conversation group {name:?} is there twice"));
