@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -46,6 +47,47 @@ use crate::store::{
 #[derive(Default)]
 pub struct Session {
     store: Mutex<Store>,
+    /// Every ticket up to this one is known committed (see [`Ticket`]).
+    clean: AtomicU64,
+}
+
+impl Session {
+    fn new(store: Store) -> Session {
+        Session {
+            store: Mutex::new(store),
+            clean: AtomicU64::new(0),
+        }
+    }
+
+    /// Commits what is open and closes the durable store (at logout, at a
+    /// switch of user, at uninit); callbacks still queued find their
+    /// tickets settled.
+    fn close(&self) {
+        self.store.lock().close();
+    }
+}
+
+/// A change written into the durable store's open batch: its callbacks wait
+/// until the batch is committed (group commit). The worker asks before it
+/// delivers them; the first to ask commits the batch.
+pub struct Ticket {
+    session: Arc<Session>,
+    n: u64,
+}
+
+impl Ticket {
+    /// Whether the change is on disk, committing its batch if it is not
+    /// yet. False: the batch failed and the change was undone.
+    fn committed(&self) -> bool {
+        if self.n <= self.session.clean.load(Ordering::Acquire) {
+            return true;
+        }
+        let (ok, clean) = self.session.store.lock().settle(self.n);
+        if let Some(c) = clean {
+            self.session.clean.fetch_max(c, Ordering::Release);
+        }
+        ok
+    }
 }
 
 enum Mode {
@@ -270,6 +312,8 @@ pub enum Job {
         event: Option<(ConvEventKind, Body)>,
         more: Vec<Event>,
         reply: Option<ReplyJob>,
+        /// Set when the change waits for its batch to be committed.
+        ticket: Option<Ticket>,
     },
     /// A network-status notification (code 0, desc "").
     Network(NetworkStatus),
@@ -280,7 +324,21 @@ pub enum Job {
 impl Task for Job {
     fn run(self, buf: &mut Vec<u8>) {
         match self {
-            Job::Deliver { event, more, reply } => {
+            Job::Deliver {
+                event,
+                more,
+                reply,
+                ticket,
+            } => {
+                if ticket.is_some_and(|t| !t.committed()) {
+                    // The batch failed and the change was undone: its
+                    // events never happened; the caller hears why.
+                    if let Some(r) = reply {
+                        let e = Error::Storage;
+                        r.reply.call(e.callback_code(), e.callback_desc(), b"\0");
+                    }
+                    return;
+                }
                 // Set when `buf` still holds the event's "[{...}]\0" and the
                 // reply is that same object: one rendering serves both.
                 let mut shared = false;
@@ -574,6 +632,7 @@ pub fn reply(d: &Dispatcher<Job>, reply: Option<ReplyJob>) {
                 event: None,
                 more: Vec::new(),
                 reply,
+                ticket: None,
             },
         );
     }
@@ -586,17 +645,45 @@ impl Ctx<'_> {
         more: Vec<Event>,
         reply: Option<ReplyJob>,
     ) {
-        if event.is_some() || !more.is_empty() || reply.is_some() {
-            submit(&self.core.dispatcher, Job::Deliver { event, more, reply });
+        self.deliver_after(event, more, reply, None);
+    }
+
+    fn deliver_after(
+        &self,
+        event: Option<(ConvEventKind, Body)>,
+        more: Vec<Event>,
+        reply: Option<ReplyJob>,
+        ticket: Option<u64>,
+    ) {
+        let ticket = ticket.map(|n| Ticket {
+            session: self.session.clone(),
+            n,
+        });
+        if event.is_some() || !more.is_empty() || reply.is_some() || ticket.is_some() {
+            submit(
+                &self.core.dispatcher,
+                Job::Deliver {
+                    event,
+                    more,
+                    reply,
+                    ticket,
+                },
+            );
         }
     }
 
     /// The one commit step: what a store operation changed becomes its
     /// events of every listener kind and then the reply, queued as one job
-    /// (under the store's lock, which the caller holds).
-    fn commit<R>(&self, out: Outcome<R>, reply: impl FnOnce(R) -> Option<ReplyJob>) {
+    /// (under the store's lock, which the caller holds). `ticket`: the
+    /// change waits in the durable store's open batch, and so does the job.
+    fn commit<R>(
+        &self,
+        out: Outcome<R>,
+        ticket: Option<u64>,
+        reply: impl FnOnce(R) -> Option<ReplyJob>,
+    ) {
         let (event, more) = events_of(out.changes, out.groups, out.counts);
-        self.deliver(event, more, reply(out.result));
+        self.deliver_after(event, more, reply(out.result), ticket);
     }
 
     /// Runs a store operation under the store's lock: a refusal found by the
@@ -609,8 +696,15 @@ impl Ctx<'_> {
     ) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
-        match run(&mut store).inspect_err(|e| self.log_failure(*e)) {
-            Ok(out) => self.commit(out, |r| answer(reply, r)),
+        // A change with a callback joins the durable store's open batch:
+        // its callback is delivered once the batch is committed. Without a
+        // callback nothing would wait for it, so it commits at once.
+        store.batching(reply.is_some());
+        let result = run(&mut store);
+        let ticket = store.ticket();
+        store.batching(false);
+        match result.inspect_err(|e| self.log_failure(*e)) {
+            Ok(out) => self.commit(out, ticket, |r| answer(reply, r)),
             Err(e) => self.deliver(None, Vec::new(), failed(reply, e)),
         }
         Ok(())
@@ -666,20 +760,22 @@ impl Ctx<'_> {
         let draft = parse_draft(draft_json, unix_now())?;
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
+        store.batching(false);
         let out = store
             .set_draft(ty, id, draft)
             .inspect_err(|e| self.log_failure(*e))?;
-        self.commit(out, |()| None);
+        self.commit(out, None, |()| None);
         Ok(())
     }
 
     pub fn conv_cancel_draft(&self, ty: ConvType, id: &str) -> Result<()> {
         fault::hit(Point::Store);
         let mut store = self.session.store.lock();
+        store.batching(false);
         let out = store
             .cancel_draft(ty, id)
             .inspect_err(|e| self.log_failure(*e))?;
-        self.commit(out, |()| None);
+        self.commit(out, None, |()| None);
         Ok(())
     }
 
@@ -1003,6 +1099,9 @@ pub fn uninit() {
     let old = {
         let mut core = CORE.write();
         core.log(LogLevel::Info, "TIMUninit".to_owned());
+        if let Mode::Initialized { users, .. } = &mut core.mode {
+            close_all(users);
+        }
         core.mode = Mode::Embedded(Arc::default());
         std::mem::replace(&mut core.dispatcher, Arc::new(Dispatcher::new()))
     };
@@ -1046,12 +1145,9 @@ pub fn login(user: &str, reply: Option<ReplySink>) -> Result<()> {
         Some((root, sync)) => {
             // One durable store open at a time: the previous user's closes
             // (and its lock is released) before the next opens.
-            users.clear();
+            close_all(users);
             durable::open(root, *app_id, user, *sync).map(|store| {
-                let session = Session {
-                    store: Mutex::new(store),
-                };
-                users.insert(user.to_owned(), Arc::new(session));
+                users.insert(user.to_owned(), Arc::new(Session::new(store)));
             })
         }
     };
@@ -1080,6 +1176,13 @@ pub fn login(user: &str, reply: Option<ReplySink>) -> Result<()> {
     Ok(())
 }
 
+/// Commits and closes every session's durable store, and forgets them.
+fn close_all(users: &mut HashMap<String, Arc<Session>>) {
+    for (_, s) in users.drain() {
+        s.close();
+    }
+}
+
 /// `TIMLogout`: closes the user's state (kept for a later login). With no
 /// user logged in, the callback gets `ERR_SDK_NOT_LOGGED_IN`.
 pub fn logout(reply: Option<ReplySink>) -> Result<()> {
@@ -1095,7 +1198,7 @@ pub fn logout(reply: Option<ReplySink>) -> Result<()> {
     };
     if storage.is_some() {
         // Closes the durable store and releases its lock.
-        users.clear();
+        close_all(users);
     }
     match login.take() {
         Some(u) => {

@@ -171,12 +171,16 @@ fn init_checks_its_arguments_and_a_second_init_changes_nothing() {
     assert_eq!(bad(APP, b"\xff\0"), ERR_PARAM);
     // Refused calls changed nothing: still the embedded default.
     assert_eq!(create("still-embedded", C2C).0, SUCC);
-    assert_eq!(
-        init(Some(
-            r#"{"sdk_config_config_file_path":"/tmp","sdk_config_log_file_path":"/tmp","x":[1]}"#
-        )),
-        SUCC
-    );
+    // A durable store in a folder of this process's own.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("lifecycle-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = serde_json::json!({
+        "sdk_config_config_file_path": dir,
+        "sdk_config_log_file_path": "/tmp",
+        "x": [1],
+    });
+    assert_eq!(init(Some(&config.to_string())), SUCC);
     login("carol");
     create_ok("c1", C2C);
     assert_eq!(init(None), SUCC, "TIMInit again, same app id");
@@ -188,6 +192,8 @@ fn init_checks_its_arguments_and_a_second_init_changes_nothing() {
         "another app id"
     );
     assert_eq!(ids(), ["c1"]);
+    unsafe { TIMUninit() };
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

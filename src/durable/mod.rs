@@ -153,7 +153,11 @@ pub fn open(
     .map_err(|e| OpenError::db(&path, e))?;
     schema::prepare(&conn, sync).map_err(|e| OpenError::db(&path, e))?;
     let restored = codec::load(&conn).map_err(|e| OpenError::db(&path, e))?;
-    let journal = Sqlite { conn, _lock: lock };
+    let journal = Sqlite {
+        conn,
+        open: false,
+        _lock: lock,
+    };
     Store::restore(restored, Box::new(journal)).map_err(|e| OpenError::db(&path, e))
 }
 
@@ -193,28 +197,63 @@ fn lock(path: &Path) -> std::result::Result<File, OpenError> {
 }
 
 /// The journal: one SQLite connection, and the user's lock while it lives.
+/// A batch is one SQLite transaction left open across calls.
 pub struct Sqlite {
     conn: Connection,
+    /// A transaction is open (the batch).
+    open: bool,
     _lock: File,
 }
 
 impl Journal for Sqlite {
-    fn write(&mut self, puts: &[Put<'_>]) -> Result<()> {
-        self.write_all(puts).map_err(|_| Error::Storage)
+    fn write(&mut self, puts: &[Put<'_>], now: bool) -> Result<()> {
+        let written = self.write_rows(puts).and_then(|()| match now {
+            true => self.commit(),
+            false => Ok(()),
+        });
+        written.map_err(|_| self.lose_batch())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.commit().map_err(|_| self.lose_batch())
     }
 }
 
 impl Sqlite {
-    fn write_all(&mut self, puts: &[Put<'_>]) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        for (i, p) in puts.iter().enumerate() {
-            if i == 1 && crate::fault::fails(crate::fault::Point::Journal) {
-                // As a full disk would: the transaction rolls back.
-                return Err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-                    Some("injected: database or disk is full".into()),
-                ));
-            }
+    /// Commits the open transaction, if any.
+    fn commit(&mut self) -> rusqlite::Result<()> {
+        if !self.open {
+            return Ok(());
+        }
+        if crate::fault::fails(crate::fault::Point::Journal) {
+            // As a full disk would.
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                Some("injected: database or disk is full".into()),
+            ));
+        }
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// After any error: the open transaction is rolled back (SQLite may
+    /// have done so already), so the batch is lost whole.
+    fn lose_batch(&mut self) -> Error {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.open = false;
+        Error::Storage
+    }
+
+    fn write_rows(&mut self, puts: &[Put<'_>]) -> rusqlite::Result<()> {
+        if !self.open {
+            self.conn.execute_batch("BEGIN")?;
+            self.open = true;
+        }
+        let tx = &self.conn;
+        for p in puts {
             match p {
                 Put::Conv(ty, id, Some(row)) => {
                     let mut st = tx.prepare_cached(codec::UPSERT_CONV)?;
@@ -254,6 +293,6 @@ impl Sqlite {
                 }
             }
         }
-        tx.commit()
+        Ok(())
     }
 }

@@ -37,10 +37,15 @@ pub struct ConvRow<'a> {
 
 /// Durable storage beneath the store.
 pub trait Journal: Send {
-    /// Writes one transaction's records, whole or not at all, and returns
-    /// once they survive the process being killed. An error means nothing
-    /// of them was written.
-    fn write(&mut self, puts: &[Put<'_>]) -> Result<()>;
+    /// Writes one transaction's records. `now`: commits them, with
+    /// everything the open batch holds, and returns once they survive the
+    /// process being killed; otherwise they join the open batch. An error
+    /// means the whole open batch is lost with them (nothing of it was
+    /// committed).
+    fn write(&mut self, puts: &[Put<'_>], now: bool) -> Result<()>;
+
+    /// Commits the open batch, if any; an error means it is lost.
+    fn flush(&mut self) -> Result<()>;
 }
 
 /// The records a transaction's log touched, each once, in their state now.

@@ -108,7 +108,31 @@ pub struct Store {
     recv_opts: [HashMap<ConvId, u8>; 2],
     /// Durable storage beneath, if any: every commit is written to it.
     journal: Option<Box<dyn Journal>>,
+    /// Group commit: see [`Store::batching`].
+    batch: Batch,
 }
+
+/// Transactions written into the journal's open batch and not yet
+/// committed, with what it takes to undo them, and their tickets.
+#[derive(Default)]
+struct Batch {
+    /// Set by the caller for the next operations: their commits may wait.
+    enabled: bool,
+    /// The undo halves of the transactions in the open batch, oldest first,
+    /// each with the counters it began with.
+    open: Vec<(Vec<Undo>, u64, u64)>,
+    /// The last ticket handed out, and the last one settled (committed or
+    /// failed).
+    issued: u64,
+    settled: u64,
+    /// The ticket of the last transaction, if it went into the batch.
+    last: Option<u64>,
+    /// Ranges of tickets whose batch failed, not yet asked about.
+    failed: Vec<(u64, u64)>,
+}
+
+/// Most transactions an open batch holds before a commit is forced.
+const MAX_BATCH: usize = 1024;
 
 /// Every conversation in list order, as it was when taken.
 pub struct Snapshot {
@@ -576,11 +600,28 @@ impl Txn<'_> {
     /// it). With a journal, the records touched are written first; if that
     /// fails, everything applied is undone and the error returned.
     pub fn commit(mut self) -> Result<Committed> {
+        let mut batched = false;
         if !self.log.is_empty() {
             if let Some(mut journal) = self.store.journal.take() {
-                let written = journal.write(&journal::record(&self.log, self.store));
+                let b = &self.store.batch;
+                batched = b.enabled && b.open.len() < MAX_BATCH;
+                let written = journal.write(&journal::record(&self.log, self.store), !batched);
                 self.store.journal = Some(journal);
-                written?;
+                if let Err(e) = written {
+                    // The journal lost its open batch with this: undo this
+                    // transaction (the newest), then the batch.
+                    self.committed = true;
+                    let log = std::mem::take(&mut self.log);
+                    self.store.undo(log, self.seq_before, self.group_seq_before);
+                    self.store.fail_batch();
+                    return Err(e);
+                }
+                if !batched {
+                    // Committed with everything the batch held.
+                    let b = &mut self.store.batch;
+                    b.open.clear();
+                    b.settled = b.issued;
+                }
             }
         }
         self.committed = true;
@@ -594,13 +635,29 @@ impl Txn<'_> {
                 counts.push(CountEvent::Filter(sub.text.clone(), sub.count));
             }
         }
-        let changes = std::mem::take(&mut self.log)
-            .into_iter()
-            .filter_map(|u| match u {
-                Undo::Conv(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+        let log = std::mem::take(&mut self.log);
+        let changes = if batched {
+            // The log stays, to undo the transaction if its batch fails.
+            let changes = log
+                .iter()
+                .filter_map(|u| match u {
+                    Undo::Conv(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect();
+            let b = &mut self.store.batch;
+            b.open.push((log, self.seq_before, self.group_seq_before));
+            b.issued += 1;
+            b.last = Some(b.issued);
+            changes
+        } else {
+            log.into_iter()
+                .filter_map(|u| match u {
+                    Undo::Conv(c) => Some(c),
+                    _ => None,
+                })
+                .collect()
+        };
         Ok(Committed { changes, counts })
     }
 }
@@ -611,31 +668,112 @@ impl Drop for Txn<'_> {
         if self.committed {
             return;
         }
-        while let Some(u) = self.log.pop() {
+        let log = std::mem::take(&mut self.log);
+        self.store.undo(log, self.seq_before, self.group_seq_before);
+    }
+}
+
+impl Store {
+    /// Undoes one transaction's log, newest first, and gives its counters
+    /// back.
+    fn undo(&mut self, mut log: Vec<Undo>, seq: u64, group_seq: u64) {
+        while let Some(u) = log.pop() {
             match u {
-                Undo::Conv(Change { old, new }) => self.store.swap(new.as_ref(), old.as_ref()),
-                Undo::PointAdded(ty, id, p) => self.store.unpoint(ty, &id, p),
+                Undo::Conv(Change { old, new }) => self.swap(new.as_ref(), old.as_ref()),
+                Undo::PointAdded(ty, id, p) => self.unpoint(ty, &id, p),
                 Undo::PointsRemoved(ty, id, removed) => {
-                    let map = self.store.points[ty.index()].entry(id).or_default();
+                    let map = self.points[ty.index()].entry(id).or_default();
                     for (p, n) in removed {
                         *map.entry(p).or_default() += n;
                     }
                 }
                 Undo::RecvOpt(ty, id, old) => {
-                    let map = &mut self.store.recv_opts[ty.index()];
+                    let map = &mut self.recv_opts[ty.index()];
                     match old {
                         Some(o) => map.insert(id, o),
                         None => map.remove(&id),
                     };
                 }
                 Undo::GroupAdded(_) => {
-                    self.store.groups.pop();
+                    self.groups.pop();
                 }
-                Undo::GroupRemoved(pos, g) => self.store.groups.insert(pos, g),
+                Undo::GroupRemoved(pos, g) => self.groups.insert(pos, g),
             }
         }
-        self.store.seq = self.seq_before;
-        self.store.group_seq = self.group_seq_before;
+        self.seq = seq;
+        self.group_seq = group_seq;
+    }
+
+    /// Group commit. While enabled, a durable transaction is written into
+    /// the journal's open batch and kept undoable; it is committed, with
+    /// every other in the batch, by the next [`Store::flush`] (or the next
+    /// transaction that is not batched). The caller asks [`Store::ticket`]
+    /// which ticket the transaction got, and whether it was committed with
+    /// [`Store::settle`]. Without a journal this changes nothing.
+    pub fn batching(&mut self, enabled: bool) {
+        self.batch.enabled = enabled;
+        self.batch.last = None;
+    }
+
+    /// The ticket of the last transaction, if it went into the open batch.
+    pub fn ticket(&self) -> Option<u64> {
+        self.batch.last
+    }
+
+    /// Commits the open batch. If that fails, every transaction in it is
+    /// undone, newest first, and their tickets fail.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.batch.open.is_empty() {
+            return Ok(());
+        }
+        let flushed = match self.journal.as_mut() {
+            Some(j) => j.flush(),
+            None => Err(Error::Storage),
+        };
+        match flushed {
+            Ok(()) => {
+                self.batch.open.clear();
+                self.batch.settled = self.batch.issued;
+                Ok(())
+            }
+            Err(e) => {
+                self.fail_batch();
+                Err(e)
+            }
+        }
+    }
+
+    /// Undoes every transaction of a batch the journal lost, newest first.
+    fn fail_batch(&mut self) {
+        while let Some((log, seq, group_seq)) = self.batch.open.pop() {
+            self.undo(log, seq, group_seq);
+        }
+        let b = &mut self.batch;
+        if b.issued > b.settled {
+            b.failed.push((b.settled + 1, b.issued));
+        }
+        b.settled = b.issued;
+    }
+
+    /// Whether the transaction with this ticket was committed (flushing
+    /// first if it is still in the open batch); asked in ticket order, so
+    /// older failures are forgotten. `clean`: no failure is remembered, so
+    /// every ticket up to the one returned is known committed.
+    pub fn settle(&mut self, ticket: u64) -> (bool, Option<u64>) {
+        if ticket > self.batch.settled {
+            let _ = self.flush();
+        }
+        let b = &mut self.batch;
+        b.failed.retain(|&(_, last)| last >= ticket);
+        let ok = !b.failed.iter().any(|&(a, z)| a <= ticket && ticket <= z);
+        (ok, b.failed.is_empty().then_some(b.settled))
+    }
+
+    /// Commits what is open and closes the journal: from now on the store
+    /// is memory only.
+    pub fn close(&mut self) {
+        let _ = self.flush();
+        self.journal = None;
     }
 }
 
