@@ -277,8 +277,12 @@ extern "C" {
 
 /**
  * Initializes the SDK (synchronous). `json_sdk_config`: NULL, `""` or a
- * JSON object (`sdk_config_config_file_path`, `sdk_config_log_file_path`,
- * ...; accepted, nothing is written there). `sdk_app_id` 0: `TIM_ERR_PARAM`.
+ * JSON object. With `sdk_config_config_file_path`, each user's
+ * conversations are kept durably under that folder (see `TIMLogin`);
+ * without it, in memory. `sdk_config_storage_full_sync: true` (this
+ * library's key) makes every commit also survive a power loss.
+ * `sdk_config_log_file_path` is accepted and unused. `sdk_app_id` 0:
+ * `TIM_ERR_PARAM`.
  *
  * Starts with no user logged in: the conversation functions return
  * `TIM_ERR_NOTLOGIN` until `TIMLogin`. The state served before (the
@@ -323,9 +327,16 @@ TIM_API int TIMSetConfig(const char *json_config, TIMCommCallback cb, const void
  * 127 bytes of UTF-8; `user_sig`: a string up to 256 KiB. Before `TIMInit`:
  * `TIM_ERR_SDKUNINIT`. `cb` gets code 0 and `""`.
  *
- * Each user has their own conversations, kept in memory until `TIMUninit`:
- * logging in again finds them. Logging in as the user already logged in
- * changes nothing; as another user, logs the current one out first.
+ * Each user has their own conversations: in memory until `TIMUninit`, or,
+ * with `sdk_config_config_file_path`, in the user's store under that folder
+ * (opened, checked and loaded here; a change is on disk before its callback
+ * runs). Logging in again finds them. Logging in as the user already logged
+ * in changes nothing; as another user, logs the current one out first. A
+ * store that cannot be opened: `cb` gets 7010 (not SQLite, damaged, another
+ * program's, a newer schema), 6022 (a folder or file in the way, no
+ * permission) or 7501 (another process has this user logged in), with a
+ * `desc` naming the file; the files are left as they were and nobody is
+ * logged in.
  */
 TIM_API
 int TIMLogin(const char *user_id,
@@ -334,7 +345,8 @@ int TIMLogin(const char *user_id,
              const void *user_data);
 
 /**
- * Logs out; the user's conversations are kept for a later login. Before
+ * Logs out; the user's conversations are kept for a later login (a durable
+ * store is committed and closed, and its lock released). Before
  * `TIMInit`: `TIM_ERR_SDKUNINIT`. `cb` gets code 0 and `""`, or
  * `ERR_SDK_NOT_LOGGED_IN` (6014) when no user was logged in.
  */

@@ -50,6 +50,8 @@ echo "quickstart: ok"
 if [ -f benches/bench.rs ]; then
     step "benchmark smoke run (tiny sizes; figures are not checked)"
     BENCH_SMOKE=1 cargo bench --bench bench
+    step "durable-store benchmark smoke run (tiny sizes; figures are not checked)"
+    BENCH_SMOKE=1 cargo bench --bench durable
 fi
 
 printf '\nall tests passed\nsteps: %d passed, 0 failed\n' "$steps"
