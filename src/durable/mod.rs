@@ -32,6 +32,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags};
 
 use crate::error::{Error, Result, TIMErrCode};
@@ -146,19 +147,43 @@ pub fn open(
         }
         Err(e) => return Err(OpenError::io("cannot open", &path, e)),
     }
-    let conn = Connection::open_with_flags(
-        &path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| OpenError::db(&path, e))?;
-    schema::prepare(&conn, sync).map_err(|e| OpenError::db(&path, e))?;
-    let restored = codec::load(&conn).map_err(|e| OpenError::db(&path, e))?;
-    let journal = Sqlite {
+    let wal = dir.join(format!("{DB_FILE}-wal"));
+    let wal_before = wal.exists();
+    let (conn, mut store) = load(&path, sync).inspect_err(|_| {
+        // Refused: the files stay as they were. SQLite leaves an empty WAL
+        // behind when it opened a WAL-mode file that had none; that one is
+        // ours to take away.
+        if !wal_before && std::fs::metadata(&wal).is_ok_and(|m| m.len() == 0) {
+            let _ = std::fs::remove_file(&wal);
+        }
+    })?;
+    store.attach(Box::new(Sqlite {
         conn,
         open: false,
         _lock: lock,
-    };
-    Store::restore(restored, Box::new(journal)).map_err(|e| OpenError::db(&path, e))
+    }));
+    Ok(store)
+}
+
+/// Opens, checks, migrates and loads the database at `path`. Until it is
+/// accepted, closing the connection folds nothing into the file.
+fn load(path: &Path, sync: Sync) -> std::result::Result<(Connection, Store), OpenError> {
+    let db = |e: &dyn std::fmt::Display| OpenError::db(path, e);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| db(&e))?;
+    // A file refused below must be left as it was: no checkpoint when the
+    // connection closes on the way out (it would fold the WAL into it).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+        .map_err(|e| db(&e))?;
+    schema::prepare(&conn, sync).map_err(|e| db(&e))?;
+    let restored = codec::load(&conn).map_err(|e| db(&e))?;
+    let store = Store::restore(restored).map_err(|e| db(&e))?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
+        .map_err(|e| db(&e))?;
+    Ok((conn, store))
 }
 
 /// Takes the user's lock file, or says which process holds it.

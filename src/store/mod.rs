@@ -42,7 +42,6 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::fault::{self, Point};
-use crate::model::conv::PINNED_BIT;
 use crate::model::{Conv, ConvId, ConvType};
 use order::{OrderIndex, OrderSnapshot};
 
@@ -426,11 +425,27 @@ pub struct Restored {
 
 impl Store {
     /// Rebuilds a store from what a journal holds, through the same
-    /// [`Store::index`] as every change, and keeps the journal beneath it.
+    /// [`Store::index`] as every change.
     /// Records that could not have been written by a store (two
     /// conversations in one place, a group that does not exist, points that
     /// do not add up to the unread count) are refused with what is wrong.
-    pub fn restore(r: Restored, journal: Box<dyn Journal>) -> std::result::Result<Store, String> {
+    pub fn restore(r: Restored) -> std::result::Result<Store, String> {
+        // Far beyond any real store (2^61 activations), and far enough from
+        // the pinned bit that no later activation can reach it.
+        const SEQ_LIMIT: u64 = 1 << 61;
+        if r.seq >= SEQ_LIMIT || r.group_seq >= SEQ_LIMIT {
+            return Err(format!(
+                "a counter out of range: {} / {}",
+                r.seq, r.group_seq
+            ));
+        }
+        if r.groups.len() > Limits::GROUPS {
+            return Err(format!(
+                "{} conversation groups (at most {})",
+                r.groups.len(),
+                Limits::GROUPS
+            ));
+        }
         let mut s = Store {
             seq: r.seq,
             group_seq: r.group_seq,
@@ -440,6 +455,11 @@ impl Store {
             if s.group(&name).is_some() {
                 return Err(format!("the conversation group {name:?} is there twice"));
             }
+            if name.is_empty() || name.len() > Limits::GROUP_NAME || created >= SEQ_LIMIT {
+                return Err(format!(
+                    "the conversation group {name:?} (created {created}) is out of range"
+                ));
+            }
             s.group_seq = s.group_seq.max(created);
             s.groups.push(Group {
                 name,
@@ -448,6 +468,9 @@ impl Store {
             });
         }
         for (ty, id, opt) in r.recv_opts {
+            if !(1..=4).contains(&opt) {
+                return Err(format!("a receive option out of range: {opt}"));
+            }
             s.recv_opts[ty.index()].insert(id, opt);
         }
         for (mut c, points) in r.convs {
@@ -472,8 +495,14 @@ impl Store {
                     c.unread()
                 ));
             }
-            if c.seq() == 0 || c.seq() >= PINNED_BIT {
+            if c.seq() == 0 || c.seq() >= SEQ_LIMIT {
                 return Err(format!("an order key out of range: {}", c.seq()));
+            }
+            if c.marks() & !Limits::MARK_BITS != 0 || c.custom_data().len() > Limits::CUSTOM_DATA {
+                return Err(format!(
+                    "the conversation {:?} has marks or custom data out of range",
+                    c.id().to_str_lossy()
+                ));
             }
             if s.by_id[t].contains_key(c.id()) || s.order.get(c.order_key()).is_some() {
                 return Err(format!(
@@ -488,8 +517,13 @@ impl Store {
             }
             s.index(&Arc::new(c));
         }
-        s.journal = Some(journal);
         Ok(s)
+    }
+
+    /// Puts `journal` beneath the store: every commit from now on is
+    /// written to it.
+    pub fn attach(&mut self, journal: Box<dyn Journal>) {
+        self.journal = Some(journal);
     }
 }
 
