@@ -1034,27 +1034,7 @@ struct Stats {
 }
 
 fn db_path(dir: &Path) -> PathBuf {
-    let user: String = {
-        // The README's base32 of the user id.
-        const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-        let (mut out, mut acc, mut bits) = (String::new(), 0u32, 0u32);
-        for &b in USER.as_bytes() {
-            acc = (acc << 8) | u32::from(b);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                out.push(A[(acc >> bits) as usize & 31] as char);
-            }
-        }
-        if bits > 0 {
-            out.push(A[(acc << (5 - bits)) as usize & 31] as char);
-        }
-        out
-    };
-    dir.join("imsdk-conv")
-        .join(APP.to_string())
-        .join(format!("u{user}"))
-        .join("conv.db")
+    store_dir(dir, APP, USER).join("conv.db")
 }
 
 fn file_len(p: &Path) -> u64 {

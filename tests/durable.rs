@@ -49,29 +49,8 @@ fn logout() -> Out {
     call("logout", |cb, ud| unsafe { TIMLogout(cb, ud) })
 }
 
-/// The base32 the README documents for user folders.
-fn base32(bytes: &[u8]) -> String {
-    const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut out = String::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(A[(acc >> bits) as usize & 31] as char);
-        }
-    }
-    if bits > 0 {
-        out.push(A[(acc << (5 - bits)) as usize & 31] as char);
-    }
-    out
-}
-
 fn user_dir(root: &Path, user: &str) -> PathBuf {
-    root.join("imsdk-conv")
-        .join(APP.to_string())
-        .join(format!("u{}", base32(user.as_bytes())))
+    store_dir(root, APP, user)
 }
 
 fn db_path(root: &Path, user: &str) -> PathBuf {

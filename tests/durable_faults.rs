@@ -77,31 +77,12 @@ fn restart(dir: &Path, user: &str) {
     login(user).only(0);
 }
 
-/// The base32 documented for user folders (lowercase RFC 4648, no padding).
-fn base32(bytes: &[u8]) -> String {
-    const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut out = String::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(A[(acc >> bits) as usize & 31] as char);
-        }
-    }
-    if bits > 0 {
-        out.push(A[(acc << (5 - bits)) as usize & 31] as char);
-    }
-    out
-}
-
 fn app_dir(root: &Path) -> PathBuf {
     root.join("imsdk-conv").join(APP.to_string())
 }
 
 fn user_dir(root: &Path, user: &str) -> PathBuf {
-    app_dir(root).join(format!("u{}", base32(user.as_bytes())))
+    store_dir(root, APP, user)
 }
 
 fn db_path(root: &Path, user: &str) -> PathBuf {
@@ -1440,7 +1421,10 @@ fn hostile_user_ids_each_stay_in_their_own_folder() {
     );
     let want: BTreeSet<String> = users
         .iter()
-        .map(|u| format!("u{}", base32(u.as_bytes())))
+        .map(|u| {
+            let d = user_dir(&root, u);
+            d.file_name().unwrap().to_string_lossy().into_owned()
+        })
         .collect();
     assert_eq!(want.len(), users.len(), "one folder each");
     assert_eq!(names(&app_dir(&root)), want);

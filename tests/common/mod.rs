@@ -198,6 +198,27 @@ pub fn draft(text: &str) -> String {
 // ---------------------------------------------------------------------------
 pub mod log;
 
+/// The folder of one user's durable store, as the README documents it:
+/// `<root>/imsdk-conv/<app id>/u<user id in lowercase base32, no padding>`.
+pub fn store_dir(root: &std::path::Path, app: u64, user: &str) -> std::path::PathBuf {
+    const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let (mut b32, mut acc, mut bits) = (String::new(), 0u32, 0u32);
+    for &b in user.as_bytes() {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            b32.push(A[(acc >> bits) as usize & 31] as char);
+        }
+    }
+    if bits > 0 {
+        b32.push(A[(acc << (5 - bits)) as usize & 31] as char);
+    }
+    root.join("imsdk-conv")
+        .join(app.to_string())
+        .join(format!("u{b32}"))
+}
+
 // Helpers for the rest of the conversation module (tests/conv_module.rs,
 // tests/paging_model.rs). Plain data helpers only: the functions under test
 // are declared by each of those files in its own `extern "C"` block.
