@@ -10,9 +10,11 @@
 #     conv_module.cpp (C++11, jsoncpp: every conversation-module function),
 #     messages.cpp (C++11, jsoncpp: message-fed conversation state: import,
 #     save, read reports, cleans, history, receive options, unread totals and
-#     subscribed filters, embedded and logged in) and exit_queued.cpp (C++11:
+#     subscribed filters, embedded and logged in), exit_queued.cpp (C++11:
 #     returning from main with callbacks queued, under `timeout 120`, wall
-#     time printed) likewise.
+#     time printed) and durable_app.cpp (C++11, jsoncpp: the durable store
+#     across process restarts; it runs itself again as child processes, so
+#     valgrind runs it with --trace-children=yes) likewise.
 # Build outputs go to tests/c/build/. Needs gcc, g++, binutils (nm), valgrind,
 # pkg-config and libjsoncpp-dev.
 #
@@ -190,7 +192,7 @@ run_exit_queued() {
     [ "$rc" -eq 0 ] && grep -qF 'exit_queued: returning from main with callbacks queued' "$B/exit_queued.out"
 }
 # ---------------------------------------------------------------------------
-header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, conv_module.cpp, messages.cpp, exit_queued.cpp (${WARN[*]} -pedantic)"
+header "behaviour.c, vendor_style.cpp, lifecycle_app.cpp, conv_module.cpp, messages.cpp, exit_queued.cpp, durable_app.cpp (${WARN[*]} -pedantic)"
 step "build behaviour" build_behaviour "$B/behaviour" -O2
 step "build vendor_style" build_vendor "$B/vendor_style" -O2
 step "run behaviour" run_prog "$B/behaviour"
@@ -199,10 +201,12 @@ step "build lifecycle_app" build_cpp tests/c/lifecycle_app.cpp "$B/lifecycle_app
 step "build conv_module" build_cpp tests/c/conv_module.cpp "$B/conv_module" -O2
 step "build messages" build_cpp tests/c/messages.cpp "$B/messages" -O2
 step "build exit_queued" build_cpp tests/c/exit_queued.cpp "$B/exit_queued" -O2
+step "build durable_app" build_cpp tests/c/durable_app.cpp "$B/durable_app" -O2
 step "run lifecycle_app" run_checked "$B/lifecycle_app"
 step "run conv_module" run_checked "$B/conv_module"
 step "run messages" run_checked "$B/messages"
 step "run exit_queued" run_exit_queued "$B/exit_queued"
+step "run durable_app" run_checked "$B/durable_app"
 
 # ---------------------------------------------------------------------------
 header "the same under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -216,10 +220,12 @@ step "build lifecycle_app (asan+ubsan)" build_cpp tests/c/lifecycle_app.cpp "$B/
 step "build conv_module (asan+ubsan)" build_cpp tests/c/conv_module.cpp "$B/conv_module_san" -O1 "${SAN[@]}"
 step "build messages (asan+ubsan)" build_cpp tests/c/messages.cpp "$B/messages_san" -O1 "${SAN[@]}"
 step "build exit_queued (asan+ubsan)" build_cpp tests/c/exit_queued.cpp "$B/exit_queued_san" -O1 "${SAN[@]}"
+step "build durable_app (asan+ubsan)" build_cpp tests/c/durable_app.cpp "$B/durable_app_san" -O1 "${SAN[@]}"
 step "run lifecycle_app (asan+ubsan)" run_checked "$B/lifecycle_app_san"
 step "run conv_module (asan+ubsan)" run_checked "$B/conv_module_san"
 step "run messages (asan+ubsan)" run_checked "$B/messages_san"
 step "run exit_queued (asan+ubsan)" run_exit_queued "$B/exit_queued_san"
+step "run durable_app (asan+ubsan)" run_checked "$B/durable_app_san"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # ---------------------------------------------------------------------------
@@ -235,6 +241,8 @@ if command -v valgrind >/dev/null; then
     step "run conv_module (valgrind)" run_checked "$B/conv_module" "${VG[@]}"
     step "run messages (valgrind)" run_checked "$B/messages" "${VG[@]}"
     step "run exit_queued (valgrind)" run_exit_queued "$B/exit_queued" "${VG[@]}"
+    # durable_app's phases are child processes (this program again): traced.
+    step "run durable_app (valgrind)" run_checked "$B/durable_app" "${VG[@]}" --trace-children=yes
 else
     echo "   ERROR: valgrind not found. Install it with: apt-get install -y valgrind"
     ko "valgrind present"
