@@ -20,6 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
@@ -49,6 +50,8 @@ pub struct Session {
     store: Mutex<Store>,
     /// Every ticket up to this one is known committed (see [`Ticket`]).
     clean: AtomicU64,
+    /// The last ticket handed out (a hint, read without the store's lock).
+    issued: AtomicU64,
 }
 
 impl Session {
@@ -56,6 +59,7 @@ impl Session {
         Session {
             store: Mutex::new(store),
             clean: AtomicU64::new(0),
+            issued: AtomicU64::new(0),
         }
     }
 
@@ -82,13 +86,38 @@ impl Ticket {
         if self.n <= self.session.clean.load(Ordering::Acquire) {
             return true;
         }
+        self.let_batch_grow();
         let (ok, clean) = self.session.store.lock().settle(self.n);
         if let Some(c) = clean {
             self.session.clean.fetch_max(c, Ordering::Release);
         }
         ok
     }
+
+    /// While callers are still adding to the open batch, waits a little
+    /// (at most [`GROW`]) so that one commit takes them all; a lone change
+    /// waits one [`GROW_STEP`].
+    fn let_batch_grow(&self) {
+        let start = Instant::now();
+        let mut seen = self.session.issued.load(Ordering::Acquire);
+        loop {
+            let step = Instant::now();
+            while step.elapsed() < GROW_STEP {
+                std::hint::spin_loop();
+            }
+            let now = self.session.issued.load(Ordering::Acquire);
+            if now == seen || start.elapsed() >= GROW {
+                return;
+            }
+            seen = now;
+        }
+    }
 }
+
+/// How long a commit waits at most for a batch that is still growing.
+const GROW: Duration = Duration::from_micros(300);
+/// How long without a new change ends the wait.
+const GROW_STEP: Duration = Duration::from_micros(5);
 
 enum Mode {
     /// No `TIMInit` (or after `TIMUninit`): one in-memory store, served from
@@ -705,6 +734,9 @@ impl Ctx<'_> {
         let result = run(&mut store);
         let ticket = store.ticket();
         store.batching(false);
+        if let Some(t) = ticket {
+            self.session.issued.fetch_max(t, Ordering::Release);
+        }
         match result.inspect_err(|e| self.log_failure(*e)) {
             Ok(out) => self.commit(out, ticket, |r| answer(reply, r)),
             Err(e) => self.deliver(None, Vec::new(), failed(reply, e)),
