@@ -22,10 +22,11 @@ use super::types::{
 use crate::dispatch::on_any_worker;
 use crate::error::Error;
 use crate::listeners::LISTENERS;
-use crate::model::request::{parse_conv_refs, parse_filter, parse_get_conv_params};
+use crate::model::request::{
+    parse_conv_refs, parse_filter, parse_get_conv_params, ConvRef, Limits, ReadPoint, Scope,
+};
 use crate::model::ConvType;
 use crate::sdk::with_session;
-use crate::store::{ConvRef, Limits, ReadPoint, Scope};
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
 #[repr(C)]

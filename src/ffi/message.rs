@@ -13,10 +13,9 @@ use super::args::{conv_type_arg, guard};
 use super::callback::reply_sink;
 use super::types::{TIMCommCallback, TIMConvTypeParam, TIMReceiveMessageOptParam};
 use crate::error::{Error, Result};
-use crate::model::request::parse_user_ids;
+use crate::model::request::{parse_user_ids, ReadPoint, Scope};
 use crate::model::ConvType;
 use crate::sdk::with_session;
-use crate::store::{ReadPoint, Scope};
 
 /// Longest `json_msg_array` `TIMMsgImportMsgList` accepts, in bytes: room
 /// for hundreds of the vendor's largest messages (12 KB each).

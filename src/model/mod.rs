@@ -1,5 +1,8 @@
 //! JSON shapes: the vendor's key strings, the conversation record and its
-//! ConvInfo writer, and the checks on JSON that comes in from C. No FFI types.
+//! ConvInfo writer, the requests the calls make of the store (`request.rs`:
+//! conversation ids, filters, read points, the vendor's limits), and the
+//! checks on JSON that comes in from C. No FFI types; nothing from the
+//! layers above (`sdk`, `store`).
 
 pub mod config;
 pub mod conv;

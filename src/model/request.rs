@@ -1,13 +1,129 @@
-//! The JSON inputs of the conversation-module functions, as typed serde
-//! structures: unknown keys are tolerated; a missing key, a value of the
-//! wrong type or out of its range is `InvalidJson`.
+//! The requests of the conversation-module functions: the values a caller
+//! builds and the store takes (conversation ids, filters, read scopes and
+//! points, the vendor's limits), and the JSON inputs they are decoded from,
+//! as typed serde structures: unknown keys are tolerated; a missing key, a
+//! value of the wrong type or out of its range is `InvalidJson`.
 
 use serde::Deserialize;
 
 use super::config::parse_object;
-use super::ConvType;
+use super::{Conv, ConvType};
 use crate::error::{Error, Result};
-use crate::store::{ConvRef, Filter};
+
+/// The vendor's limits (contract C5.9).
+pub struct Limits;
+
+impl Limits {
+    pub const PINNED: usize = 50;
+    pub const GROUPS: usize = 20;
+    pub const GROUP_NAME: usize = 32;
+    pub const GROUP_MEMBERS: usize = 1000;
+    pub const PER_REQUEST: usize = 100;
+    pub const CUSTOM_DATA: usize = 256;
+    pub const MARKED: usize = 1000;
+    /// Mark bits an app may use: the four standard marks, and 32 to 63.
+    pub const MARK_BITS: u64 = 0xffff_ffff_0000_000f;
+    /// Longest id inside a `conversation_id` string.
+    pub const ID: usize = 128;
+    /// Most user ids per `TIMMsgSetC2CReceiveMessageOpt`.
+    pub const RECV_OPT_IDS: usize = 30;
+}
+
+/// One entry of a `conversation_id_array`: `c2c_<id>` or `group_<id>`.
+#[derive(Clone, Debug)]
+pub struct ConvRef {
+    /// The string as given (echoed in the result).
+    pub given: String,
+    /// The conversation it names; `None` when malformed.
+    pub conv: Option<(ConvType, String)>,
+}
+
+impl ConvRef {
+    pub fn parse(given: String) -> ConvRef {
+        let conv = if let Some(id) = given.strip_prefix("c2c_") {
+            Some((ConvType::C2C, id))
+        } else {
+            given.strip_prefix("group_").map(|id| (ConvType::Group, id))
+        };
+        let conv = conv
+            .filter(|(_, id)| !id.is_empty() && id.len() <= Limits::ID)
+            .map(|(t, id)| (t, id.to_owned()));
+        ConvRef { given, conv }
+    }
+}
+
+/// A filter, each part optional (the 8.x tri-state rule).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub conv_type: Option<ConvType>,
+    /// `Some("")`: conversations in no group.
+    pub group: Option<String>,
+    /// `Some(0)`: conversations without any mark; otherwise those carrying
+    /// all of these bits.
+    pub marks: Option<u64>,
+    /// `Some(true)`: with unread messages; `Some(false)`: without.
+    pub has_unread: Option<bool>,
+    /// `Some(true)`: with @ entries; `Some(false)`: without.
+    pub has_group_at: Option<bool>,
+}
+
+impl Filter {
+    pub fn matches(&self, c: &Conv) -> bool {
+        self.conv_type.is_none_or(|t| c.conv_type() == t)
+            && self.group.as_deref().is_none_or(|g| {
+                if g.is_empty() {
+                    c.groups().is_empty()
+                } else {
+                    c.groups().iter().any(|x| &**x == g)
+                }
+            })
+            && self.marks.is_none_or(|m| {
+                if m == 0 {
+                    c.marks() == 0
+                } else {
+                    c.marks() & m == m
+                }
+            })
+            && self.has_unread.is_none_or(|u| (c.unread() > 0) == u)
+            && self
+                .has_group_at
+                .is_none_or(|a| c.at_info().is_empty() != a)
+    }
+}
+
+/// The conversations a read report or a clean applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    One(ConvType, String),
+    Type(ConvType),
+    All,
+}
+
+/// How far a read report or a clean reaches, per conversation type:
+/// `None` reads everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadPoint {
+    /// C2C: messages at or before this time (seconds).
+    pub c2c_time: Option<u64>,
+    /// Group: messages at or before this sequence.
+    pub group_seq: Option<u64>,
+}
+
+impl ReadPoint {
+    /// Everything read.
+    pub const ALL: ReadPoint = ReadPoint {
+        c2c_time: None,
+        group_seq: None,
+    };
+
+    /// The point for the conversations of type `ty`.
+    pub fn of(&self, ty: ConvType) -> Option<u64> {
+        match ty {
+            ConvType::C2C => self.c2c_time,
+            ConvType::Group => self.group_seq,
+        }
+    }
+}
 
 /// A `conversation_id_array`: a JSON array of strings.
 pub fn parse_conv_refs(json: &str) -> Result<Vec<ConvRef>> {
@@ -25,11 +141,7 @@ pub fn parse_user_ids(json: &str) -> Result<Vec<String>> {
         return Err(Error::InvalidJson);
     }
     let ids: Vec<String> = serde_json::from_str(json).map_err(|_| Error::InvalidJson)?;
-    if ids.is_empty()
-        || ids
-            .iter()
-            .any(|i| i.is_empty() || i.len() > crate::store::Limits::ID)
-    {
+    if ids.is_empty() || ids.iter().any(|i| i.is_empty() || i.len() > Limits::ID) {
         return Err(Error::InvalidParam);
     }
     Ok(ids)

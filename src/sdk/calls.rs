@@ -15,9 +15,10 @@ use crate::error::{Error, Result};
 use crate::fault::{self, Point};
 use crate::model::draft::parse_draft;
 use crate::model::message::{parse_message, parse_message_array, Context};
+use crate::model::request::{ConvRef, Filter, ReadPoint, Scope};
 use crate::model::ConvType;
 use crate::sink::{ConvEventKind, LogLevel, ReplySink};
-use crate::store::{ConvRef, Created, Filter, ItemResult, Outcome, ReadPoint, Scope, Store};
+use crate::store::{Created, ItemResult, Outcome, Store};
 
 impl Ctx<'_> {
     fn deliver(

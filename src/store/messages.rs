@@ -16,9 +16,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::ops::outcome;
-use super::{Filter, Outcome, Store, Txn, Undo};
+use super::{Outcome, Store, Txn, Undo};
 use crate::error::{Error, Result};
 use crate::model::message::{Context, Message};
+use crate::model::request::{Filter, Limits, ReadPoint, Scope};
 use crate::model::{AtInfo, Conv, ConvId, ConvType, LastMsg};
 
 /// A subscribed unread-count filter.
@@ -37,39 +38,6 @@ pub enum CountEvent {
     Total(u64),
     /// A subscribed filter's count, with the filter's text.
     Filter(Arc<str>, u64),
-}
-
-/// The conversations a read report or a clean applies to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    One(ConvType, String),
-    Type(ConvType),
-    All,
-}
-
-/// How far a read report or a clean reaches, per conversation type:
-/// `None` reads everything.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ReadPoint {
-    /// C2C: messages at or before this time (seconds).
-    pub c2c_time: Option<u64>,
-    /// Group: messages at or before this sequence.
-    pub group_seq: Option<u64>,
-}
-
-impl ReadPoint {
-    /// Everything read.
-    pub const ALL: ReadPoint = ReadPoint {
-        c2c_time: None,
-        group_seq: None,
-    };
-
-    fn of(&self, ty: ConvType) -> Option<u64> {
-        match ty {
-            ConvType::C2C => self.c2c_time,
-            ConvType::Group => self.group_seq,
-        }
-    }
 }
 
 /// Most subscribed filters a session keeps: each costs every change a
@@ -231,7 +199,7 @@ impl Store {
     /// an existing conversation shows it at once, one created later gets it.
     /// At most 30 user ids at once (the vendor's limit): `InvalidParam`.
     pub fn set_recv_opt(&mut self, ty: ConvType, ids: &[&str], opt: u8) -> Result<Outcome<()>> {
-        if ids.len() > super::Limits::RECV_OPT_IDS {
+        if ids.len() > Limits::RECV_OPT_IDS {
             return Err(Error::InvalidParam);
         }
         let mut txn = self.txn();

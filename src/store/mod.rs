@@ -42,13 +42,14 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::fault::{self, Point};
+use crate::model::request::Limits;
 use crate::model::{Conv, ConvId, ConvType};
 use order::{OrderIndex, OrderSnapshot};
 
 pub use journal::{ConvRow, Journal, Put};
-pub use messages::{CountEvent, ReadPoint, Scope};
-pub use ops::{ConvRef, GroupEvent, ItemResult, Limits, Outcome};
-pub use page::{Filter, Page};
+pub use messages::CountEvent;
+pub use ops::{GroupEvent, ItemResult, Outcome};
+pub use page::Page;
 
 /// A conversation group: its name, when it was made (the group list's
 /// order), and its members' order keys.
@@ -815,6 +816,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::message::{Context, Message};
+    use crate::model::request::{ConvRef, Filter, ReadPoint, Scope};
     use crate::model::AtInfo;
 
     fn ids(s: &Store) -> Vec<String> {

@@ -1,53 +1,13 @@
-//! The operations on the store, each one transaction: what it checks,
-//! what it changes, and what it answers. The vendor's limits are here.
+//! The operations on the store, each one transaction: what it checks
+//! (against the vendor's limits, [`Limits`]), what it changes, and what it
+//! answers.
 
 use std::sync::Arc;
 
 use super::{Change, Committed, CountEvent, Created, Store};
 use crate::error::{Error, Result, TIMErrCode};
+use crate::model::request::{ConvRef, Limits};
 use crate::model::{Conv, ConvType};
-
-/// The vendor's limits (contract C5.9).
-pub struct Limits;
-
-impl Limits {
-    pub const PINNED: usize = 50;
-    pub const GROUPS: usize = 20;
-    pub const GROUP_NAME: usize = 32;
-    pub const GROUP_MEMBERS: usize = 1000;
-    pub const PER_REQUEST: usize = 100;
-    pub const CUSTOM_DATA: usize = 256;
-    pub const MARKED: usize = 1000;
-    /// Mark bits an app may use: the four standard marks, and 32 to 63.
-    pub const MARK_BITS: u64 = 0xffff_ffff_0000_000f;
-    /// Longest id inside a `conversation_id` string.
-    pub const ID: usize = 128;
-    /// Most user ids per `TIMMsgSetC2CReceiveMessageOpt`.
-    pub const RECV_OPT_IDS: usize = 30;
-}
-
-/// One entry of a `conversation_id_array`: `c2c_<id>` or `group_<id>`.
-#[derive(Clone, Debug)]
-pub struct ConvRef {
-    /// The string as given (echoed in the result).
-    pub given: String,
-    /// The conversation it names; `None` when malformed.
-    pub conv: Option<(ConvType, String)>,
-}
-
-impl ConvRef {
-    pub fn parse(given: String) -> ConvRef {
-        let conv = if let Some(id) = given.strip_prefix("c2c_") {
-            Some((ConvType::C2C, id))
-        } else {
-            given.strip_prefix("group_").map(|id| (ConvType::Group, id))
-        };
-        let conv = conv
-            .filter(|(_, id)| !id.is_empty() && id.len() <= Limits::ID)
-            .map(|(t, id)| (t, id.to_owned()));
-        ConvRef { given, conv }
-    }
-}
 
 /// One `TIMConversationOperationResult`.
 #[derive(Clone, Debug, PartialEq, Eq)]

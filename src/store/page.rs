@@ -14,46 +14,8 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use super::{bits, Store};
-use crate::model::{Conv, ConvType};
-
-/// A filter, each part optional (the 8.x tri-state rule).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Filter {
-    pub conv_type: Option<ConvType>,
-    /// `Some("")`: conversations in no group.
-    pub group: Option<String>,
-    /// `Some(0)`: conversations without any mark; otherwise those carrying
-    /// all of these bits.
-    pub marks: Option<u64>,
-    /// `Some(true)`: with unread messages; `Some(false)`: without.
-    pub has_unread: Option<bool>,
-    /// `Some(true)`: with @ entries; `Some(false)`: without.
-    pub has_group_at: Option<bool>,
-}
-
-impl Filter {
-    pub fn matches(&self, c: &Conv) -> bool {
-        self.conv_type.is_none_or(|t| c.conv_type() == t)
-            && self.group.as_deref().is_none_or(|g| {
-                if g.is_empty() {
-                    c.groups().is_empty()
-                } else {
-                    c.groups().iter().any(|x| &**x == g)
-                }
-            })
-            && self.marks.is_none_or(|m| {
-                if m == 0 {
-                    c.marks() == 0
-                } else {
-                    c.marks() & m == m
-                }
-            })
-            && self.has_unread.is_none_or(|u| (c.unread() > 0) == u)
-            && self
-                .has_group_at
-                .is_none_or(|a| c.at_info().is_empty() != a)
-    }
-}
+use crate::model::request::Filter;
+use crate::model::Conv;
 
 /// One page: the conversations, in list order; the cursor for the next
 /// page; and whether nothing matches after it.
