@@ -1,4 +1,8 @@
 //! Argument decoding and the panic guard shared by every exported function.
+//! Here the C side of an argument is read and checked (NULL, length, UTF-8,
+//! enum values); what a JSON text or an id string asks for is decoded in
+//! `crate::model::request` (messages and drafts in `model::message` and
+//! `model::draft`, which `crate::sdk` calls with the session's context).
 
 use std::ffi::{c_char, c_int};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -23,9 +23,9 @@ use crate::dispatch::on_any_worker;
 use crate::error::Error;
 use crate::listeners::LISTENERS;
 use crate::model::request::{
-    parse_conv_refs, parse_filter, parse_get_conv_params, ConvRef, Limits, ReadPoint, Scope,
+    clean_read_point, parse_clean_scope, parse_conv_refs, parse_filter, parse_get_conv_params,
+    ConvRef, Limits,
 };
-use crate::model::ConvType;
 use crate::sdk::with_session;
 
 /// What happened to the conversations in a `TIMConvEventCallback`.
@@ -617,19 +617,8 @@ pub unsafe extern "C" fn TIMConvCleanConversationUnreadMessageCount(
         with_session(|s| {
             // SAFETY: the caller's C string (NULL has a meaning here).
             let given = unsafe { opt_str_arg(conversation_id, Limits::ID + "group_".len()) }?;
-            let scope = match given.unwrap_or("") {
-                "" => Scope::All,
-                "c2c" => Scope::Type(ConvType::C2C),
-                "group" => Scope::Type(ConvType::Group),
-                other => match ConvRef::parse(other.to_owned()).conv {
-                    Some((ty, id)) => Scope::One(ty, id),
-                    None => return Err(Error::InvalidParam),
-                },
-            };
-            let upto = ReadPoint {
-                c2c_time: (clean_timestamp != 0).then_some(clean_timestamp),
-                group_seq: (clean_sequence != 0).then_some(clean_sequence),
-            };
+            let scope = parse_clean_scope(given)?;
+            let upto = clean_read_point(clean_timestamp, clean_sequence);
             s.msg_read(&scope, upto, reply_sink(cb, user_data))
         })
     })

@@ -1,12 +1,16 @@
 //! The requests of the conversation-module functions: the values a caller
 //! builds and the store takes (conversation ids, filters, read scopes and
-//! points, the vendor's limits), and the JSON inputs they are decoded from,
-//! as typed serde structures: unknown keys are tolerated; a missing key, a
-//! value of the wrong type or out of its range is `InvalidJson`.
+//! points, the vendor's limits), and their decoding from the calls'
+//! arguments once `crate::ffi::args` has read them from C: JSON texts,
+//! `conversation_id` strings, the message a read report reaches up to.
+//! JSON inputs are typed serde structures: unknown keys are tolerated; a
+//! missing key, a value of the wrong type or out of its range is
+//! `InvalidJson`.
 
 use serde::Deserialize;
 
 use super::config::parse_object;
+use super::message::{parse_message, parse_message_array, Context, Message};
 use super::{Conv, ConvType};
 use crate::error::{Error, Result};
 
@@ -210,6 +214,77 @@ pub fn parse_filter(json: &str) -> Result<Filter> {
         has_unread: f.conversation_list_filter_has_unread_count,
         has_group_at: f.conversation_list_filter_has_group_at_info,
     })
+}
+
+/// `TIMMsgImportMsgList`'s `json_msg_array`: a JSON array of messages, all
+/// checked ([`parse_message_array`]), and not empty (else `InvalidParam`).
+pub fn parse_import_list<'a>(json: &'a str, ctx: &Context) -> Result<Vec<Message<'a>>> {
+    let msgs = parse_message_array(json, ctx)?;
+    if msgs.is_empty() {
+        return Err(Error::InvalidParam);
+    }
+    Ok(msgs)
+}
+
+/// `TIMMsgReportReaded`'s target: `id` `None` reads every conversation of
+/// the type; `msg` `None` reads everything, else up to that message (C2C:
+/// its time; group: its sequence, everything if it has none), checked in
+/// the context `ctx` makes for the conversation (only then).
+pub fn parse_report_read<'a>(
+    ty: ConvType,
+    id: Option<&'a str>,
+    msg: Option<&str>,
+    ctx: impl FnOnce(&'a str) -> Context<'a>,
+) -> Result<(Scope, ReadPoint)> {
+    let (scope, upto) = match id {
+        None => (Scope::Type(ty), ReadPoint::ALL),
+        Some(id) => {
+            let upto = match msg {
+                None => ReadPoint::ALL,
+                Some(text) => {
+                    let ctx = ctx(id);
+                    let m = parse_message(text, &ctx)?;
+                    let point = match ty {
+                        ConvType::C2C => Some(m.time(&ctx)),
+                        ConvType::Group => (m.facts.seq != 0).then_some(m.facts.seq),
+                    };
+                    ReadPoint {
+                        c2c_time: point,
+                        group_seq: point,
+                    }
+                }
+            };
+            (Scope::One(ty, id.to_owned()), upto)
+        }
+    };
+    Ok((scope, upto))
+}
+
+/// `TIMConvCleanConversationUnreadMessageCount`'s `conversation_id`:
+/// `c2c_<id>` or `group_<id>` (that conversation), `"c2c"` (every C2C
+/// conversation), `"group"` (every group), NULL (`None`) or `""` (every
+/// conversation); anything else `InvalidParam`.
+pub fn parse_clean_scope(given: Option<&str>) -> Result<Scope> {
+    let scope = match given.unwrap_or("") {
+        "" => Scope::All,
+        "c2c" => Scope::Type(ConvType::C2C),
+        "group" => Scope::Type(ConvType::Group),
+        other => match ConvRef::parse(other.to_owned()).conv {
+            Some((ty, id)) => Scope::One(ty, id),
+            None => return Err(Error::InvalidParam),
+        },
+    };
+    Ok(scope)
+}
+
+/// `TIMConvCleanConversationUnreadMessageCount`'s reach: in C2C
+/// conversations up to `clean_timestamp`, in groups up to `clean_sequence`;
+/// 0 reads all.
+pub fn clean_read_point(clean_timestamp: u64, clean_sequence: u64) -> ReadPoint {
+    ReadPoint {
+        c2c_time: (clean_timestamp != 0).then_some(clean_timestamp),
+        group_seq: (clean_sequence != 0).then_some(clean_sequence),
+    }
 }
 
 #[cfg(test)]

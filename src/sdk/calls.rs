@@ -14,8 +14,10 @@ use super::{unix_now, Ctx, Mode};
 use crate::error::{Error, Result};
 use crate::fault::{self, Point};
 use crate::model::draft::parse_draft;
-use crate::model::message::{parse_message, parse_message_array, Context};
-use crate::model::request::{ConvRef, Filter, ReadPoint, Scope};
+use crate::model::message::{parse_message, Context};
+use crate::model::request::{
+    parse_import_list, parse_report_read, ConvRef, Filter, ReadPoint, Scope,
+};
 use crate::model::ConvType;
 use crate::sink::{ConvEventKind, LogLevel, ReplySink};
 use crate::store::{Created, ItemResult, Outcome, Store};
@@ -285,10 +287,7 @@ impl Ctx<'_> {
         reply: Option<ReplySink>,
     ) -> Result<()> {
         let ctx = self.msg_ctx(ty, id);
-        let msgs = parse_message_array(json, &ctx)?;
-        if msgs.is_empty() {
-            return Err(Error::InvalidParam);
-        }
+        let msgs = parse_import_list(json, &ctx)?;
         self.op(reply, |s| s.import(&ctx, &msgs), |r, ()| ok(r, Body::Empty))
     }
 
@@ -313,7 +312,8 @@ impl Ctx<'_> {
 
     /// `TIMMsgReportReaded`: `id` `None` reads every conversation of the
     /// type; `msg` `None` reads everything, else up to that message (C2C:
-    /// its time; group: its sequence, everything if it has none).
+    /// its time; group: its sequence, everything if it has none). See
+    /// [`parse_report_read`].
     pub fn msg_report_read(
         &self,
         ty: ConvType,
@@ -321,27 +321,7 @@ impl Ctx<'_> {
         msg: Option<&str>,
         reply: Option<ReplySink>,
     ) -> Result<()> {
-        let (scope, upto) = match id {
-            None => (Scope::Type(ty), ReadPoint::ALL),
-            Some(id) => {
-                let upto = match msg {
-                    None => ReadPoint::ALL,
-                    Some(text) => {
-                        let ctx = self.msg_ctx(ty, id);
-                        let m = parse_message(text, &ctx)?;
-                        let point = match ty {
-                            ConvType::C2C => Some(m.time(&ctx)),
-                            ConvType::Group => (m.facts.seq != 0).then_some(m.facts.seq),
-                        };
-                        ReadPoint {
-                            c2c_time: point,
-                            group_seq: point,
-                        }
-                    }
-                };
-                (Scope::One(ty, id.to_owned()), upto)
-            }
-        };
+        let (scope, upto) = parse_report_read(ty, id, msg, |id| self.msg_ctx(ty, id))?;
         self.msg_read(&scope, upto, reply)
     }
 
