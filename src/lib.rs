@@ -14,8 +14,9 @@
 //!
 //! # Layout
 //! `ffi` (the only code that knows C) → `sdk` (locking and queueing) →
-//! `store` (conversations and their order) and `model` (JSON); `dispatch`
-//! runs the callback thread.
+//! `store` (conversations and their order) and `model` (JSON, and the
+//! requests the calls make of the store); `dispatch` runs the callback
+//! thread.
 #![deny(unsafe_op_in_unsafe_fn)]
 // The crate is named after the vendor's library file, libImSDK.so.
 #![allow(non_snake_case)]
