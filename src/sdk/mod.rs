@@ -40,10 +40,10 @@ use crate::error::{Error, Result};
 use crate::model::config::SdkConfig;
 use crate::sink::{LogLevel, LoginStatus, NetworkStatus, ReplySink};
 use crate::store::Store;
-use deliver::submit;
+use deliver::{failed, submit};
 
 // The submodules' items that src/ffi/ calls or meets in a signature.
-pub use deliver::{failed, failed_with, ok, reply, Job, ReplyJob};
+pub use deliver::{failed_with, ok, reply, Job, ReplyJob};
 pub use render::Body;
 
 /// One user's conversations (or the embedded default's).
