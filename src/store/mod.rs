@@ -73,12 +73,8 @@ pub struct Store {
     json_total: usize,
     /// Order keys per conversation type.
     by_type: [BTreeSet<u64>; 2],
-    /// Order keys of the conversations without any mark.
-    unmarked: BTreeSet<u64>,
     /// Order keys per mark bit (0 to 63).
     by_mark: HashMap<u32, BTreeSet<u64>>,
-    /// Order keys of the conversations in no group.
-    ungrouped: BTreeSet<u64>,
     /// The conversation groups, in no particular order (see `created`).
     groups: Vec<Group>,
     /// The last group creation number handed out.
@@ -284,16 +280,11 @@ impl Store {
         self.by_id[t].insert(c.id().clone(), k);
         self.order.insert(k, c.clone());
         self.by_type[t].insert(k);
-        if c.marks() == 0 {
-            self.unmarked.insert(k);
-        } else {
+        if c.marks() != 0 {
             self.marked += 1;
             for bit in bits(c.marks()) {
                 self.by_mark.entry(bit).or_default().insert(k);
             }
-        }
-        if c.groups().is_empty() {
-            self.ungrouped.insert(k);
         }
         for g in c.groups() {
             if let Some(g) = self.group_mut(g) {
@@ -309,9 +300,7 @@ impl Store {
         self.by_id[t].remove(c.id().as_bytes());
         self.order.remove(k);
         self.by_type[t].remove(&k);
-        if c.marks() == 0 {
-            self.unmarked.remove(&k);
-        } else {
+        if c.marks() != 0 {
             self.marked -= 1;
             for bit in bits(c.marks()) {
                 if let Some(set) = self.by_mark.get_mut(&bit) {
@@ -321,9 +310,6 @@ impl Store {
                     }
                 }
             }
-        }
-        if c.groups().is_empty() {
-            self.ungrouped.remove(&k);
         }
         for g in c.groups() {
             if let Some(g) = self.group_mut(g) {
@@ -941,9 +927,7 @@ mod tests {
         assert_eq!(s.by_id, fresh.by_id);
         assert_eq!(s.json_total, fresh.json_total);
         assert_eq!(s.by_type, fresh.by_type);
-        assert_eq!(s.unmarked, fresh.unmarked);
         assert_eq!(s.by_mark, fresh.by_mark);
-        assert_eq!(s.ungrouped, fresh.ungrouped);
         assert_eq!((s.pinned, s.marked), (fresh.pinned, fresh.marked));
         for (a, b) in s.groups.iter().zip(&fresh.groups) {
             assert_eq!(a.members, b.members, "group {}", a.name);
