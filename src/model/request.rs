@@ -1,7 +1,7 @@
 //! The requests of the conversation-module functions: the values a caller
 //! builds and the store takes (conversation ids, filters, read scopes and
 //! points, the vendor's limits), and their decoding from the calls'
-//! arguments once `crate::ffi::args` has read them from C: JSON texts,
+//! arguments once the C side (`src/ffi/args.rs`) has read them: JSON texts,
 //! `conversation_id` strings, the message a read report reaches up to.
 //! JSON inputs are typed serde structures: unknown keys are tolerated; a
 //! missing key, a value of the wrong type or out of its range is
