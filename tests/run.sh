@@ -6,10 +6,31 @@
 # of the benchmark.
 #
 # Needs: the Rust toolchain with rustfmt and clippy, gcc/g++, valgrind,
-# python3, pkg-config, libjsoncpp-dev, mono-mcs and mono-runtime (.ci/run
-# installs what is missing).
+# python3, pkg-config, libjsoncpp-dev, mono-mcs and mono-runtime; it installs
+# whichever are missing first (as root, with apt-get).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Install what a fresh machine lacks (Debian's packages, as root), so that
+# this one command runs every test there.
+missing=()
+pkg-config --exists jsoncpp 2>/dev/null || missing+=(libjsoncpp-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v g++ >/dev/null || missing+=(g++)
+command -v python3 >/dev/null || missing+=(python3)
+command -v mcs >/dev/null || missing+=(mono-mcs)
+command -v mono >/dev/null || missing+=(mono-runtime)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run this as root" >&2
+        exit 1
+    fi
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}"
+fi
 
 steps=0
 # Each step that starts has passed the one before (set -e stops at a failure).
