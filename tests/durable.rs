@@ -13,6 +13,7 @@ use std::ffi::c_int;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use common::durable::{answer, login, logout};
 use common::log::*;
 use common::*;
 use serde_json::Value;
@@ -21,32 +22,12 @@ use ImSDK::ffi::message::*;
 
 const APP: u64 = 1_400_000_001;
 
-/// A fresh folder under the target directory (kept on failure, to look at).
 fn temp_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("durable-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn config(dir: &Path) -> String {
-    serde_json::json!({ "sdk_config_config_file_path": dir }).to_string()
+    durable::temp_dir(&format!("durable-{name}"))
 }
 
 fn init(dir: &Path) {
-    let c = cs(&config(dir));
-    assert_eq!(unsafe { TIMInit(APP, c.as_ptr()) }, SUCC);
-}
-
-fn login(user: &str) -> Out {
-    let u = cs(user);
-    call(&format!("login({user})"), |cb, ud| unsafe {
-        TIMLogin(u.as_ptr(), c"sig".as_ptr(), cb, ud)
-    })
-}
-
-fn logout() -> Out {
-    call("logout", |cb, ud| unsafe { TIMLogout(cb, ud) })
+    durable::init(APP, dir);
 }
 
 fn user_dir(root: &Path, user: &str) -> PathBuf {
@@ -75,41 +56,15 @@ fn import(id: &str, ty: c_int, items: &[String]) {
     .code(0);
 }
 
-fn batch(
-    what: &str,
-    f: impl FnOnce(ImSDK::ffi::types::TIMCommCallback, *const std::ffi::c_void) -> c_int,
-) -> Value {
-    let out = call(what, f);
-    let r = out.code(0);
-    if r.json.is_empty() {
-        Value::Null
-    } else {
-        r.value()
-    }
-}
-
 /// Everything a user can observe of the state, for comparing across a
 /// restart.
 fn observe() -> Value {
-    let conv_list = batch("list", |cb, ud| unsafe { TIMConvGetConvList(cb, ud) });
-    let groups = batch("groups", |cb, ud| unsafe {
-        TIMConvGetConversationGroupList(cb, ud)
-    });
-    let total = batch("total", |cb, ud| unsafe {
-        TIMConvGetTotalUnreadMessageCount(cb, ud)
-    });
-    let ids = cs(r#"["bob","carol","nobody-with-a-conv","dave"]"#);
-    let opts = batch("opts", |cb, ud| unsafe {
-        TIMMsgGetC2CReceiveMessageOpt(ids.as_ptr(), cb, ud)
-    });
+    let mut seen = durable::observe(r#"["bob","carol","nobody-with-a-conv","dave"]"#);
     let f = cs(r#"{"conversation_list_filter_conv_type":2}"#);
-    let groups_unread = batch("by filter", |cb, ud| unsafe {
+    seen["group_unread"] = answer("by filter", |cb, ud| unsafe {
         TIMConvGetUnreadMessageCountByFilter(f.as_ptr(), cb, ud)
     });
-    serde_json::json!({
-        "list": conv_list, "groups": groups, "total": total, "opts": opts,
-        "group_unread": groups_unread,
-    })
+    seen
 }
 
 /// Makes every kind of state: drafts, pins, marks, custom data, groups

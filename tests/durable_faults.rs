@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::durable::{login, logout};
 use common::log::*;
 use common::*;
 use rusqlite::Connection;
@@ -46,29 +47,12 @@ const MARK: &str = "@@ ";
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// A fresh folder under the target directory (kept on failure, to look at).
 fn temp_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("durable-faults-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    durable::temp_dir(&format!("durable-faults-{name}"))
 }
 
 fn init(dir: &Path) {
-    let config = serde_json::json!({ "sdk_config_config_file_path": dir }).to_string();
-    let c = cs(&config);
-    assert_eq!(unsafe { TIMInit(APP, c.as_ptr()) }, SUCC);
-}
-
-fn login(user: &str) -> Out {
-    let u = cs(user);
-    call(&format!("login({user:?})"), |cb, ud| unsafe {
-        TIMLogin(u.as_ptr(), c"sig".as_ptr(), cb, ud)
-    })
-}
-
-fn logout() -> Out {
-    call("logout", |cb, ud| unsafe { TIMLogout(cb, ud) })
+    durable::init(APP, dir);
 }
 
 fn restart(dir: &Path, user: &str) {
@@ -173,30 +157,10 @@ fn msg(extra: &str) -> String {
     format!(r#"{{"message_elem_array":[{{"elem_type":0,"text_elem_content":"hi"}}]{extra}}}"#)
 }
 
-fn batch(what: &str, f: impl FnOnce(TIMCommCallback, *const c_void) -> c_int) -> Value {
-    let r = call(what, f).code(0);
-    if r.json.is_empty() {
-        Value::Null
-    } else {
-        r.value()
-    }
-}
-
 /// Everything a user can observe of the state, to compare memory before and
 /// after a failure, and memory with the disk after a restart.
 fn observe() -> Value {
-    let conv_list = batch("list", |cb, ud| unsafe { TIMConvGetConvList(cb, ud) });
-    let groups = batch("groups", |cb, ud| unsafe {
-        TIMConvGetConversationGroupList(cb, ud)
-    });
-    let total = batch("total", |cb, ud| unsafe {
-        TIMConvGetTotalUnreadMessageCount(cb, ud)
-    });
-    let ids = cs(r#"["a","b","c","d","e","new","x"]"#);
-    let opts = batch("opts", |cb, ud| unsafe {
-        TIMMsgGetC2CReceiveMessageOpt(ids.as_ptr(), cb, ud)
-    });
-    serde_json::json!({ "list": conv_list, "groups": groups, "total": total, "opts": opts })
+    durable::observe(r#"["a","b","c","d","e","new","x"]"#)
 }
 
 /// A database made by the library for `user` under `root`, with a few

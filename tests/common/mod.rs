@@ -196,6 +196,7 @@ pub fn draft(text: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------
+pub mod durable;
 pub mod log;
 
 /// The folder of one user's durable store, as the README documents it:
