@@ -99,11 +99,14 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// The folder holding every user's store of one app.
+pub fn app_dir(root: &Path, app_id: u64) -> PathBuf {
+    root.join("imsdk-conv").join(app_id.to_string())
+}
+
 /// The folder holding one user's store.
 pub fn user_dir(root: &Path, app_id: u64, user: &str) -> PathBuf {
-    root.join("imsdk-conv")
-        .join(app_id.to_string())
-        .join(format!("u{}", base32(user.as_bytes())))
+    app_dir(root, app_id).join(format!("u{}", base32(user.as_bytes())))
 }
 
 /// The database file inside [`user_dir`].

@@ -198,10 +198,7 @@ pub fn init(app_id: u64, config: &SdkConfig) -> Result<()> {
         None => format!("TIMInit: sdk_app_id {app_id}; conversations are kept in memory, per user"),
         Some((p, sync)) => format!(
             "TIMInit: sdk_app_id {app_id}; conversations are kept under {} ({sync:?} sync)",
-            durable::user_dir(p, app_id, "")
-                .parent()
-                .unwrap_or(p)
-                .display()
+            durable::app_dir(p, app_id).display()
         ),
     };
     core.mode = Mode::Initialized {
