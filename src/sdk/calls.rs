@@ -97,6 +97,18 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// A synchronous function's store operation (no callback): committed at
+    /// once, outside any batch; a refusal, or a change the store could not
+    /// write, is the function's return code.
+    fn sync_op(&self, run: impl FnOnce(&mut Store) -> Result<Outcome<()>>) -> Result<()> {
+        fault::hit(Point::Store);
+        let mut store = self.session.store.lock();
+        store.batching(false);
+        let out = run(&mut store).inspect_err(|e| self.log_failure(*e))?;
+        self.commit(out, None, |()| None);
+        Ok(())
+    }
+
     /// A change the durable store refused is told to the log listener too
     /// (a synchronous function can only return its code).
     fn log_failure(&self, e: Error) {
@@ -145,25 +157,11 @@ impl Ctx<'_> {
         // Parse before taking the lock: JSON errors come before "no such
         // conversation" (C4.1), and the parse holds nobody up.
         let draft = parse_draft(draft_json, unix_now())?;
-        fault::hit(Point::Store);
-        let mut store = self.session.store.lock();
-        store.batching(false);
-        let out = store
-            .set_draft(ty, id, draft)
-            .inspect_err(|e| self.log_failure(*e))?;
-        self.commit(out, None, |()| None);
-        Ok(())
+        self.sync_op(|s| s.set_draft(ty, id, draft))
     }
 
     pub fn conv_cancel_draft(&self, ty: ConvType, id: &str) -> Result<()> {
-        fault::hit(Point::Store);
-        let mut store = self.session.store.lock();
-        store.batching(false);
-        let out = store
-            .cancel_draft(ty, id)
-            .inspect_err(|e| self.log_failure(*e))?;
-        self.commit(out, None, |()| None);
-        Ok(())
+        self.sync_op(|s| s.cancel_draft(ty, id))
     }
 
     /// `TIMConvGetConvInfo`: the conversations asked for that exist.

@@ -127,6 +127,15 @@ struct Batch {
     failed: Vec<(u64, u64)>,
 }
 
+impl Batch {
+    /// The journal committed everything the batch held: nothing is left to
+    /// undo, and every ticket handed out is settled.
+    fn committed(&mut self) {
+        self.open.clear();
+        self.settled = self.issued;
+    }
+}
+
 /// Most transactions an open batch holds before a commit is forced.
 const MAX_BATCH: usize = 1024;
 
@@ -639,9 +648,7 @@ impl Txn<'_> {
                 }
                 if !batched {
                     // Committed with everything the batch held.
-                    let b = &mut self.store.batch;
-                    b.open.clear();
-                    b.settled = b.issued;
+                    self.store.batch.committed();
                 }
             }
         }
@@ -753,8 +760,7 @@ impl Store {
         };
         match flushed {
             Ok(()) => {
-                self.batch.open.clear();
-                self.batch.settled = self.batch.issued;
+                self.batch.committed();
                 Ok(())
             }
             Err(e) => {
